@@ -1,0 +1,70 @@
+package de.inboxgateway.api;
+
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.transaction.TransactionException;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.Json;
+import de.inboxgateway.webhook.SignatureInvalidException;
+
+/**
+ * Turns whatever a route threw into {@code {"code","message"}} with the right status. Storage
+ * failures become 503 so that providers retry; nothing unexpected leaks a stack trace.
+ */
+@Component("errorResponse")
+public class ErrorResponse implements Processor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponse.class);
+    private final Json json;
+
+    public ErrorResponse(Json json) {
+        this.json = json;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        ApiException error = map(e);
+        if (error.status() >= 500) {
+            LOG.error("{} {} failed: {}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD),
+                    exchange.getMessage().getHeader(Exchange.HTTP_URI), error.code(), e);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", error.code());
+        body.put("message", error.getMessage());
+        JsonReply.write(exchange, error.status(), json.write(body));
+        if (error.status() == 503) {
+            exchange.getMessage().setHeader("Retry-After", "5");
+        }
+    }
+
+    static ApiException map(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ApiException api) {
+                return api;
+            }
+            if (t instanceof SignatureInvalidException) {
+                return new ApiException(401, "SIGNATURE_INVALID", "the webhook signature did not verify");
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof DataIntegrityViolationException) {
+                return new ApiException(400, "INVALID_REQUEST", "the request conflicts with stored data");
+            }
+            if (t instanceof DataAccessException || t instanceof TransactionException || t instanceof SQLException) {
+                return new ApiException(503, "STORAGE_UNAVAILABLE", "storage is unavailable, retry later");
+            }
+        }
+        return new ApiException(500, "INTERNAL_ERROR", "unexpected error");
+    }
+}

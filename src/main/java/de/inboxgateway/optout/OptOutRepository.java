@@ -1,0 +1,68 @@
+package de.inboxgateway.optout;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+import de.inboxgateway.support.Channel;
+
+/** All SQL on table {@code optout}. */
+@Repository
+public class OptOutRepository {
+
+    private final NamedParameterJdbcTemplate jdbc;
+
+    public OptOutRepository(NamedParameterJdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Records an opt-out unless one is already active for (tenant, channel, phone). Returns the new
+     * row's id, or empty when the phone was already opted out (a repeated STOP).
+     */
+    public Optional<Long> recordIfNotActive(long tenantId, Channel channel, String phone, String source,
+                                           String sourceMessageId, Instant at) {
+        return jdbc.queryForList("""
+                insert into optout (tenant_id, channel, phone, created_at, source, source_message_id)
+                values (:tenant, :channel, :phone, :at, :source, :sourceMessageId)
+                on conflict (tenant_id, channel, phone) where ended_at is null do nothing
+                returning id""", new MapSqlParameterSource()
+                .addValue("tenant", tenantId)
+                .addValue("channel", channel.wire())
+                .addValue("phone", phone)
+                .addValue("at", Timestamp.from(at))
+                .addValue("source", source)
+                .addValue("sourceMessageId", sourceMessageId), Long.class).stream().findFirst();
+    }
+
+    public boolean isActive(long tenantId, Channel channel, String phone) {
+        return Boolean.TRUE.equals(jdbc.queryForObject("""
+                select exists (select 1 from optout where tenant_id = :tenant and channel = :channel
+                               and phone = :phone and ended_at is null)""",
+                Map.of("tenant", tenantId, "channel", channel.wire(), "phone", phone), Boolean.class));
+    }
+
+    public List<Map<String, Object>> list(long tenantId, Channel channel, String phone) {
+        MapSqlParameterSource p = new MapSqlParameterSource("tenant", tenantId);
+        StringBuilder sql = new StringBuilder("""
+                select id, channel, phone, ended_at is null as active, created_at, source, source_message_id,
+                       ended_at, end_source, end_consented_at, end_note
+                from optout where tenant_id = :tenant""");
+        if (channel != null) {
+            sql.append(" and channel = :channel");
+            p.addValue("channel", channel.wire());
+        }
+        if (phone != null) {
+            sql.append(" and phone = :phone");
+            p.addValue("phone", phone);
+        }
+        sql.append(" order by created_at desc, id desc");
+        return jdbc.queryForList(sql.toString(), p);
+    }
+}

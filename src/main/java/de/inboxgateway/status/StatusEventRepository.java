@@ -1,0 +1,49 @@
+package de.inboxgateway.status;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+import de.inboxgateway.normalize.StatusUpdate;
+
+/** All SQL on table {@code message_status_event}. */
+@Repository
+public class StatusEventRepository {
+
+    private final NamedParameterJdbcTemplate jdbc;
+
+    public StatusEventRepository(NamedParameterJdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** True when this (message, status) was not seen before. */
+    public boolean insertIfNew(StatusUpdate s, int rank, Instant receivedAt) {
+        return jdbc.update("""
+                insert into message_status_event (tenant_id, channel, provider_message_id, status, status_rank,
+                                                  error_code, error_message, provider_timestamp, received_at)
+                values (:tenant, :channel, :providerId, :status, :rank, :errorCode, :errorMessage, :ts, :receivedAt)
+                on conflict (tenant_id, channel, provider_message_id, status) do nothing""", new MapSqlParameterSource()
+                .addValue("tenant", s.tenantId())
+                .addValue("channel", s.channel().wire())
+                .addValue("providerId", s.providerMessageId())
+                .addValue("status", s.status())
+                .addValue("rank", rank)
+                .addValue("errorCode", s.errorCode())
+                .addValue("errorMessage", s.errorMessage())
+                .addValue("ts", s.providerTimestamp() == null ? null : Timestamp.from(s.providerTimestamp()))
+                .addValue("receivedAt", Timestamp.from(receivedAt))) == 1;
+    }
+
+    public List<Map<String, Object>> history(long tenantId, String channel, String providerMessageId) {
+        return jdbc.queryForList("""
+                select status, error_code, error_message, provider_timestamp, received_at
+                from message_status_event
+                where tenant_id = :tenant and channel = :channel and provider_message_id = :providerId
+                order by id""", Map.of("tenant", tenantId, "channel", channel, "providerId", providerMessageId));
+    }
+}

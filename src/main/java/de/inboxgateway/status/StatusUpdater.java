@@ -1,0 +1,52 @@
+package de.inboxgateway.status;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import de.inboxgateway.normalize.StatusUpdate;
+import de.inboxgateway.threading.MessageRepository;
+
+/**
+ * Statuses of our outbound messages: every report is recorded once (deduplicated on message and
+ * status), and the message moves forward only. A report for a message not stored yet stays recorded,
+ * so the outbound route can apply it when the provider id arrives.
+ */
+@Service("statusUpdater")
+public class StatusUpdater {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusUpdater.class);
+    private final StatusEventRepository events;
+    private final MessageRepository messages;
+    private final Clock clock;
+
+    public StatusUpdater(StatusEventRepository events, MessageRepository messages, Clock clock) {
+        this.events = events;
+        this.messages = messages;
+        this.clock = clock;
+    }
+
+    public record Applied(boolean firstReport, Long messageId) {
+    }
+
+    @Transactional
+    public Applied apply(StatusUpdate s) {
+        Instant now = clock.instant();
+        int rank = StatusRank.of(s.status());
+        if (!events.insertIfNew(s, rank, now)) {
+            return new Applied(false, null); // the provider repeated itself
+        }
+        if (rank < 0) {
+            LOG.info("unknown {} status '{}' for {} recorded, not applied", s.channel(), s.status(), s.providerMessageId());
+            return new Applied(true, null);
+        }
+        Optional<MessageRepository.Advanced> advanced = messages.advanceStatus(s.tenantId(), s.channel().wire(),
+                s.providerMessageId(), s.status(), rank, s.errorCode(), s.errorMessage(), now);
+        return new Applied(true, advanced.map(MessageRepository.Advanced::id).orElse(null));
+    }
+}

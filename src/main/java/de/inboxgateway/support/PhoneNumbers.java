@@ -1,0 +1,57 @@
+package de.inboxgateway.support;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import de.inboxgateway.config.GatewayProperties;
+import org.springframework.stereotype.Component;
+
+/** E.164 normalization with libphonenumber; numbers without a country code use the default region. */
+@Component
+public class PhoneNumbers {
+
+    private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private final String defaultRegion;
+
+    public PhoneNumbers(GatewayProperties properties) {
+        this.defaultRegion = properties.getDefaultRegion();
+    }
+
+    /** For input we answer for: an unusable number is the caller's error ({@code INVALID_PHONE}). */
+    public String toE164(String raw) {
+        if (raw == null || raw.isBlank() || raw.length() > 64) {
+            throw new ApiException(400, "INVALID_PHONE", "phone number is missing or too long");
+        }
+        try {
+            PhoneNumber number = UTIL.parse(raw.strip(), defaultRegion);
+            if (!UTIL.isPossibleNumber(number)) {
+                throw new ApiException(400, "INVALID_PHONE", "not a possible phone number: " + raw);
+            }
+            return UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164);
+        } catch (NumberParseException e) {
+            throw new ApiException(400, "INVALID_PHONE", "not a phone number: " + raw);
+        }
+    }
+
+    /**
+     * For what a provider tells us: a sender is never dropped for its format. WhatsApp ids are
+     * digits without '+'; short codes and alphanumeric senders stay as they came.
+     */
+    public String fromProvider(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        String candidate = raw.strip();
+        if (candidate.matches("\\d{6,15}")) {
+            candidate = "+" + candidate;
+        }
+        try {
+            PhoneNumber number = UTIL.parse(candidate, defaultRegion);
+            return UTIL.isPossibleNumber(number)
+                    ? UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164)
+                    : raw.strip();
+        } catch (NumberParseException e) {
+            return raw.strip();
+        }
+    }
+}

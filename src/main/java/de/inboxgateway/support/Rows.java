@@ -1,0 +1,38 @@
+package de.inboxgateway.support;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Small conversions from JDBC row maps to API views. */
+public final class Rows {
+
+    private Rows() {
+    }
+
+    public static Instant instant(Object value) {
+        return value instanceof Timestamp t ? t.toInstant() : (Instant) value;
+    }
+
+    /** snake_case columns to camelCase keys, timestamps to instants. */
+    public static Map<String, Object> view(Map<String, Object> row) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        row.forEach((k, value) -> v.put(camel(k), value instanceof Timestamp t ? t.toInstant() : value));
+        return v;
+    }
+
+    static String camel(String column) {
+        StringBuilder b = new StringBuilder();
+        boolean up = false;
+        for (char c : column.toCharArray()) {
+            if (c == '_') {
+                up = true;
+            } else {
+                b.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,35 @@
+package de.inboxgateway.tenant;
+
+import java.time.Instant;
+
+import de.inboxgateway.support.Channel;
+
+/**
+ * One business number of a tenant with its secrets decrypted, as the webhook and outbound stages
+ * need it. Held only in memory by {@link ChannelDirectory}; {@link #toString()} never shows secrets.
+ */
+public record ChannelConfig(
+        long id,
+        long tenantId,
+        String tenantSlug,
+        Channel channel,
+        String address,
+        String phoneNumberId,
+        String accountSid,
+        String messagingServiceSid,
+        Secrets secrets,
+        Instant createdAt) {
+
+    /** WhatsApp: appSecret, accessToken, verifyToken. SMS: authToken. */
+    public record Secrets(String appSecret, String accessToken, String verifyToken, String authToken) {
+        @Override
+        public String toString() {
+            return "Secrets[hidden]";
+        }
+    }
+
+    /** The owner string bound into the ciphertext of this channel's secrets. */
+    public static String owner(long tenantId, Channel channel) {
+        return "tenant:" + tenantId + ":" + channel.wire();
+    }
+}

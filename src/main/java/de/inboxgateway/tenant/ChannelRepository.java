@@ -1,0 +1,88 @@
+package de.inboxgateway.tenant;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.Channel;
+
+/** All SQL on table {@code channel}; secrets are encrypted on the way in and decrypted on the way out. */
+@Repository
+public class ChannelRepository {
+
+    private final NamedParameterJdbcTemplate jdbc;
+    private final SecretCipher cipher;
+    private final ObjectMapper mapper;
+
+    public ChannelRepository(NamedParameterJdbcTemplate jdbc, SecretCipher cipher, ObjectMapper mapper) {
+        this.jdbc = jdbc;
+        this.cipher = cipher;
+        this.mapper = mapper;
+    }
+
+    public long insert(long tenantId, Channel channel, String address, String phoneNumberId, String accountSid,
+                       String messagingServiceSid, ChannelConfig.Secrets secrets) {
+        byte[] sealed;
+        try {
+            sealed = cipher.encrypt(mapper.writeValueAsString(secrets), ChannelConfig.owner(tenantId, channel));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            return jdbc.queryForObject("""
+                    insert into channel (tenant_id, channel, address, phone_number_id, account_sid,
+                                         messaging_service_sid, secrets)
+                    values (:tenant, :channel, :address, :phoneNumberId, :accountSid, :messagingServiceSid, :secrets)
+                    returning id""", new MapSqlParameterSource()
+                    .addValue("tenant", tenantId)
+                    .addValue("channel", channel.wire())
+                    .addValue("address", address)
+                    .addValue("phoneNumberId", phoneNumberId)
+                    .addValue("accountSid", accountSid)
+                    .addValue("messagingServiceSid", messagingServiceSid)
+                    .addValue("secrets", sealed), Long.class);
+        } catch (DuplicateKeyException e) {
+            throw ApiException.conflict("ALREADY_EXISTS", "this " + channel.wire()
+                    + " number is already configured (a number belongs to one tenant)");
+        }
+    }
+
+    /** Every channel of every tenant, decrypted: the whole set is small and read once per refresh. */
+    public List<ChannelConfig> loadAll() {
+        return jdbc.query("""
+                select c.id, c.tenant_id, t.slug, c.channel, c.address, c.phone_number_id, c.account_sid,
+                       c.messaging_service_sid, c.secrets, c.created_at
+                from channel c join tenant t on t.id = c.tenant_id
+                order by c.id""", this::map);
+    }
+
+    public List<Map<String, Object>> listPublic(long tenantId) {
+        return jdbc.queryForList("""
+                select id, channel, address, phone_number_id, account_sid, messaging_service_sid, created_at
+                from channel where tenant_id = :tenant order by id""", Map.of("tenant", tenantId));
+    }
+
+    private ChannelConfig map(ResultSet rs, int row) throws SQLException {
+        long tenantId = rs.getLong("tenant_id");
+        Channel channel = Channel.parse(rs.getString("channel"));
+        String json = cipher.decrypt(rs.getBytes("secrets"), ChannelConfig.owner(tenantId, channel));
+        ChannelConfig.Secrets secrets;
+        try {
+            secrets = mapper.readValue(json, ChannelConfig.Secrets.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("channel " + rs.getLong("id") + ": unreadable secrets", e);
+        }
+        return new ChannelConfig(rs.getLong("id"), tenantId, rs.getString("slug"), channel,
+                rs.getString("address"), rs.getString("phone_number_id"), rs.getString("account_sid"),
+                rs.getString("messaging_service_sid"), secrets, rs.getTimestamp("created_at").toInstant());
+    }
+}

@@ -1,0 +1,52 @@
+package de.inboxgateway.tenant;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+import de.inboxgateway.support.ApiException;
+
+/** All SQL on table {@code tenant}. */
+@Repository
+public class TenantRepository {
+
+    private final NamedParameterJdbcTemplate jdbc;
+
+    public TenantRepository(NamedParameterJdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public Tenant create(String slug, String name) {
+        try {
+            return jdbc.queryForObject("""
+                    insert into tenant (slug, name) values (:slug, :name)
+                    returning id, slug, name, created_at""", Map.of("slug", slug, "name", name), TenantRepository::map);
+        } catch (DuplicateKeyException e) {
+            throw ApiException.conflict("ALREADY_EXISTS", "a tenant with slug '" + slug + "' exists");
+        }
+    }
+
+    public Optional<Tenant> findBySlug(String slug) {
+        return jdbc.query("select id, slug, name, created_at from tenant where slug = :slug",
+                Map.of("slug", slug), TenantRepository::map).stream().findFirst();
+    }
+
+    public Tenant require(String slug) {
+        return findBySlug(slug).orElseThrow(() -> ApiException.notFound("no tenant '" + slug + "'"));
+    }
+
+    public List<Tenant> list() {
+        return jdbc.query("select id, slug, name, created_at from tenant order by slug", TenantRepository::map);
+    }
+
+    private static Tenant map(ResultSet rs, int row) throws SQLException {
+        return new Tenant(rs.getLong("id"), rs.getString("slug"), rs.getString("name"),
+                rs.getTimestamp("created_at").toInstant());
+    }
+}

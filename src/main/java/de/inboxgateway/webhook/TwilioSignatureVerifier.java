@@ -1,0 +1,80 @@
+package de.inboxgateway.webhook;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.support.Channel;
+import de.inboxgateway.support.GatewayExchange;
+import de.inboxgateway.support.PhoneNumbers;
+import de.inboxgateway.tenant.ChannelConfig;
+import de.inboxgateway.tenant.ChannelDirectory;
+
+/**
+ * Stage 2 for SMS: {@code X-Twilio-Signature} over {@code gateway.public-base-url} + path + query and
+ * the decoded form parameters, with the auth token of the channel that owns {@code To} (inbound
+ * messages) or {@code From} (status callbacks of our own sends). On success the body is the parsed
+ * {@link FormBody} and {@link GatewayExchange#VERIFIED_CHANNELS} maps the business number to its channel.
+ */
+@Component("twilioSignatureVerifier")
+public class TwilioSignatureVerifier {
+
+    private final ChannelDirectory channels;
+    private final PhoneNumbers phones;
+    private final Clock clock;
+    private final String publicBaseUrl;
+    private final long maxBodyBytes;
+
+    public TwilioSignatureVerifier(ChannelDirectory channels, PhoneNumbers phones, Clock clock,
+                                   GatewayProperties properties) {
+        this.channels = channels;
+        this.phones = phones;
+        this.clock = clock;
+        String base = properties.getPublicBaseUrl();
+        this.publicBaseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.maxBodyBytes = properties.getWebhooks().getMaxBodyBytes();
+    }
+
+    /** Inbound message: the business number is {@code To}. */
+    public void verifyInbound(Exchange exchange) {
+        verify(exchange, "To");
+    }
+
+    /** Status callback of an outbound message: the business number is {@code From}. */
+    public void verifyStatus(Exchange exchange) {
+        verify(exchange, "From");
+    }
+
+    private void verify(Exchange exchange, String businessNumberParam) {
+        exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
+        byte[] raw = WebhookRequest.rawBody(exchange, maxBodyBytes);
+        String signature = exchange.getMessage().getHeader("X-Twilio-Signature", String.class);
+        if (signature == null || signature.isBlank()) {
+            throw new SignatureInvalidException(Channel.SMS, null, "missing X-Twilio-Signature");
+        }
+        FormBody form = FormBody.parse(new String(raw, StandardCharsets.UTF_8));
+        String number = form.first(businessNumberParam);
+        if (number == null || number.isBlank()) {
+            throw new SignatureInvalidException(Channel.SMS, null, "form has no " + businessNumberParam);
+        }
+        String e164 = phones.fromProvider(number);
+        ChannelConfig channel = channels.smsByNumber(e164).orElseThrow(() ->
+                new SignatureInvalidException(Channel.SMS, null, "unknown business number " + e164));
+        String url = publicBaseUrl + WebhookRequest.pathAndQuery(exchange);
+        if (!TwilioSignature.matches(channel.secrets().authToken(), url, form.params(), signature)) {
+            throw new SignatureInvalidException(Channel.SMS, channel.tenantId(),
+                    "signature does not verify for " + url + " with the auth token of " + e164);
+        }
+        String accountSid = form.first("AccountSid");
+        if (accountSid != null && channel.accountSid() != null && !accountSid.equals(channel.accountSid())) {
+            throw new SignatureInvalidException(Channel.SMS, channel.tenantId(),
+                    "AccountSid " + accountSid + " is not the account of " + e164);
+        }
+        exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.of(e164, channel));
+        exchange.getMessage().setBody(form);
+    }
+}

@@ -1,0 +1,80 @@
+package de.inboxgateway.webhook;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.Channel;
+import de.inboxgateway.support.GatewayExchange;
+import de.inboxgateway.tenant.ChannelConfig;
+import de.inboxgateway.tenant.ChannelDirectory;
+
+/**
+ * Stage 2 for WhatsApp: {@code X-Hub-Signature-256} over the exact body bytes, with the app secret of
+ * the channel that owns each {@code metadata.phone_number_id} in the body. Every number named must be
+ * known and its secret must verify; a body naming a number of another tenant therefore fails unless
+ * signed with that tenant's secret. On success the body is the parsed JSON tree (parsed once, here)
+ * and property {@link GatewayExchange#VERIFIED_CHANNELS} maps each phone_number_id to its channel.
+ */
+@Component("whatsappSignatureVerifier")
+public class WhatsappSignatureVerifier {
+
+    private final ChannelDirectory channels;
+    private final ObjectMapper mapper;
+    private final Clock clock;
+    private final long maxBodyBytes;
+
+    public WhatsappSignatureVerifier(ChannelDirectory channels, ObjectMapper mapper, Clock clock,
+                                     GatewayProperties properties) {
+        this.channels = channels;
+        this.mapper = mapper;
+        this.clock = clock;
+        this.maxBodyBytes = properties.getWebhooks().getMaxBodyBytes();
+    }
+
+    public void verify(Exchange exchange) {
+        exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
+        byte[] body = WebhookRequest.rawBody(exchange, maxBodyBytes);
+        String signature = exchange.getMessage().getHeader("X-Hub-Signature-256", String.class);
+        if (signature == null || signature.isBlank()) {
+            throw new SignatureInvalidException(Channel.WHATSAPP, null, "missing X-Hub-Signature-256");
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(body);
+        } catch (java.io.IOException e) {
+            throw ApiException.invalid("body is not valid JSON");
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiException.invalid("body is not a JSON object");
+        }
+        Map<String, ChannelConfig> verified = new LinkedHashMap<>();
+        for (JsonNode entry : root.path("entry")) {
+            for (JsonNode change : entry.path("changes")) {
+                JsonNode id = change.path("value").path("metadata").path("phone_number_id");
+                if (!id.isTextual() || verified.containsKey(id.asText())) {
+                    continue;
+                }
+                ChannelConfig channel = channels.whatsappByPhoneNumberId(id.asText()).orElseThrow(() ->
+                        new SignatureInvalidException(Channel.WHATSAPP, null, "unknown phone_number_id " + id.asText()));
+                if (!HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
+                    throw new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(),
+                            "signature does not verify with the app secret of phone_number_id " + id.asText());
+                }
+                verified.put(id.asText(), channel);
+            }
+        }
+        if (verified.isEmpty()) {
+            throw new SignatureInvalidException(Channel.WHATSAPP, null, "body names no phone_number_id to verify against");
+        }
+        exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.copyOf(verified));
+        exchange.getMessage().setBody(root);
+    }
+}
