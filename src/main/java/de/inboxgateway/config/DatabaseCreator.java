@@ -8,41 +8,34 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-import org.apache.commons.logging.Log;
-import org.springframework.boot.SpringApplication;
-import org.springframework.boot.env.EnvironmentPostProcessor;
-import org.springframework.boot.logging.DeferredLogFactory;
-import org.springframework.core.env.ConfigurableEnvironment;
+import com.zaxxer.hikari.HikariDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
- * Creates the database named in {@code spring.datasource.url} when it does not exist yet, before
- * the DataSource and Flyway start: a newcomer needs nothing but a running PostgreSQL server.
- * Failing to reach the server is only logged; the DataSource then reports the real error.
+ * Creates the database named in {@code spring.datasource.url} when it does not exist yet, as the
+ * DataSource is built and before Flyway migrates: a newcomer needs nothing but a running PostgreSQL
+ * server. Failing to reach the server is only logged; the DataSource then reports the real error.
+ * Off with {@code gateway.database.create-if-missing=false}.
  */
-public class DatabaseCreator implements EnvironmentPostProcessor {
+public class DatabaseCreator implements BeanPostProcessor {
 
-    private final Log log;
-
-    public DatabaseCreator(DeferredLogFactory logFactory) {
-        this.log = logFactory.getLog(DatabaseCreator.class);
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(DatabaseCreator.class);
 
     @Override
-    public void postProcessEnvironment(ConfigurableEnvironment env, SpringApplication application) {
-        if (!env.getProperty("gateway.database.create-if-missing", Boolean.class, true)) {
-            return;
+    public Object postProcessBeforeInitialization(Object bean, String beanName) {
+        if (bean instanceof HikariDataSource ds && ds.getJdbcUrl() != null
+                && ds.getJdbcUrl().startsWith("jdbc:postgresql://")) {
+            try {
+                if (ensureDatabase(ds.getJdbcUrl(), ds.getUsername(), ds.getPassword())) {
+                    LOG.info("created database of {}", ds.getJdbcUrl());
+                }
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("could not check or create the database of {}: {}", ds.getJdbcUrl(), e.getMessage());
+            }
         }
-        String url = env.getProperty("spring.datasource.url");
-        if (url == null || !url.startsWith("jdbc:postgresql://")) {
-            return;
-        }
-        String user = env.getProperty("spring.datasource.username", "postgres");
-        String password = env.getProperty("spring.datasource.password", "");
-        try {
-            ensureDatabase(url, user, password);
-        } catch (SQLException | RuntimeException e) {
-            log.warn("Could not check or create the database of " + url + ": " + e.getMessage());
-        }
+        return bean;
     }
 
     /** Connects to the server's maintenance database and creates {@code url}'s database if missing. */
@@ -56,7 +49,7 @@ public class DatabaseCreator implements EnvironmentPostProcessor {
         String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
         String port = uri.getPort() > 0 ? ":" + uri.getPort() : "";
         String maintenance = "jdbc:postgresql://" + uri.getHost() + port + "/postgres" + query;
-        try (Connection c = DriverManager.getConnection(maintenance, user, password)) {
+        try (Connection c = DriverManager.getConnection(maintenance, user, password == null ? "" : password)) {
             try (PreparedStatement ps = c.prepareStatement("select 1 from pg_database where datname = ?")) {
                 ps.setString(1, database);
                 try (ResultSet rs = ps.executeQuery()) {

@@ -11,6 +11,14 @@ import org.springframework.transaction.PlatformTransactionManager;
 @Configuration(proxyBeanMethods = false)
 public class GatewayConfiguration {
 
+    /** Creates the configured database if it is missing (static: it post-processes the DataSource). */
+    @Bean
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "gateway.database.create-if-missing",
+            havingValue = "true", matchIfMissing = true)
+    public static DatabaseCreator databaseCreator() {
+        return new DatabaseCreator();
+    }
+
     /** Time comes from one clock, so tests can fix it (service window edges). */
     @Bean
     @ConditionalOnMissingBean

@@ -68,7 +68,10 @@ public class WhatsappNormalizer {
         String text = null;
         List<MediaRef> media = List.of();
         switch (type) {
-            case "text" -> text = typed.path("body").asText(null);
+            case "text" -> {
+                text = typed.path("body").asText(null);
+                data = null; // the body is all there is, and it is in text
+            }
             case "image", "video", "sticker", "audio", "document" -> {
                 text = typed.path("caption").asText(null);
                 media = List.of(new MediaRef(typed.path("id").asText(null), typed.path("url").asText(null),

@@ -16,6 +16,7 @@ public class OptOutKeywords {
 
     private final Set<String> keywords;
 
+    @org.springframework.beans.factory.annotation.Autowired
     public OptOutKeywords(GatewayProperties properties) {
         this(properties.getOptout().getKeywords());
     }

@@ -1,0 +1,211 @@
+package de.inboxgateway.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import de.inboxgateway.tenant.ChannelDirectory;
+import de.inboxgateway.webhook.HubSignature;
+import de.inboxgateway.webhook.TwilioSignature;
+
+/**
+ * Base of the flow tests: the whole gateway on a random port, the real routes from routes/, a real
+ * PostgreSQL database of this run, emptied before every test. Tests talk to it over HTTP only.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "gateway.admin-token=" + GatewayTest.ADMIN_TOKEN,
+        "gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL,
+        "gateway.channels.refresh-interval=1h",
+        "gateway.events.port=0"
+})
+public abstract class GatewayTest {
+
+    public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+    public static final List<String> ALL_SCOPES = List.of("messaging:read", "messaging:send", "contacts:write",
+            "optouts:manage", "events:read", "audit:read", "gdpr:erase");
+    private static final String SECRETS_KEY = Base64.getEncoder().encodeToString(randomBytes(32));
+
+    @LocalServerPort
+    protected int port;
+    @Autowired
+    protected JdbcTemplate jdbc;
+    @Autowired
+    protected ChannelDirectory channelDirectory;
+    @Autowired
+    protected ObjectMapper mapper;
+    protected Http http;
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", TestDatabase::url);
+        registry.add("spring.datasource.username", () -> TestDatabase.USER);
+        registry.add("spring.datasource.password", () -> TestDatabase.PASSWORD);
+        registry.add("gateway.secrets-key", () -> SECRETS_KEY);
+    }
+
+    @BeforeEach
+    void cleanSlate() {
+        List<String> tables = jdbc.queryForList("""
+                select tablename from pg_tables
+                where schemaname = 'public' and tablename <> 'flyway_schema_history'""", String.class);
+        jdbc.execute("truncate " + String.join(", ", tables) + " restart identity cascade");
+        channelDirectory.refresh();
+        http = new Http(port);
+    }
+
+    // ---- provisioning through the admin API -------------------------------------------------
+
+    public record TestTenant(String slug, String apiKey) {
+        public String bearer() {
+            return "Bearer " + apiKey;
+        }
+    }
+
+    protected String[] admin() {
+        return new String[] {"Authorization", "Bearer " + ADMIN_TOKEN, "Content-Type", "application/json"};
+    }
+
+    protected TestTenant tenant(String slug) {
+        Http.Response r = http.post("/admin/v1/tenants", "{\"slug\":\"" + slug + "\",\"name\":\"Hausverwaltung " + slug + "\"}", admin());
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        return new TestTenant(slug, apiKey(slug, ALL_SCOPES));
+    }
+
+    protected String apiKey(String slug, List<String> scopes) {
+        Http.Response r = http.post("/admin/v1/tenants/" + slug + "/api-keys", json(Map.of("name", "test", "scopes", scopes)), admin());
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        return r.json().path("key").asText();
+    }
+
+    protected void whatsappChannel(String slug, String phoneNumberId, String displayNumber, String appSecret,
+                                   String verifyToken) {
+        Http.Response r = http.post("/admin/v1/tenants/" + slug + "/channels", json(Map.of("channel", "whatsapp",
+                "phoneNumberId", phoneNumberId, "displayPhoneNumber", displayNumber, "appSecret", appSecret,
+                "accessToken", "access-" + slug, "verifyToken", verifyToken)), admin());
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    }
+
+    protected void smsChannel(String slug, String accountSid, String number, String authToken) {
+        Http.Response r = http.post("/admin/v1/tenants/" + slug + "/channels", json(Map.of("channel", "sms",
+                "accountSid", accountSid, "phoneNumber", number, "authToken", authToken)), admin());
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+    }
+
+    /** The tenant that owns every number and secret of the provider fixtures. */
+    protected TestTenant fixtureTenant() {
+        TestTenant t = tenant("mueller");
+        whatsappChannel("mueller", Fixtures.PHONE_NUMBER_ID, Fixtures.DISPLAY_NUMBER, Fixtures.APP_SECRET, Fixtures.VERIFY_TOKEN);
+        smsChannel("mueller", Fixtures.ACCOUNT_SID, Fixtures.TWILIO_NUMBER, Fixtures.AUTH_TOKEN);
+        return t;
+    }
+
+    /** A second tenant with numbers and secrets of its own. */
+    public static final String OTHER_PHONE_NUMBER_ID = "111122223333444";
+    public static final String OTHER_APP_SECRET = "other-app-secret";
+    public static final String OTHER_ACCOUNT_SID = "AC00000000000000000000000000000042";
+    public static final String OTHER_TWILIO_NUMBER = "+4930123456789";
+    public static final String OTHER_AUTH_TOKEN = "other-auth-token";
+
+    protected TestTenant otherTenant() {
+        TestTenant t = tenant("schmidt");
+        whatsappChannel("schmidt", OTHER_PHONE_NUMBER_ID, "+4989123456", OTHER_APP_SECRET, "other-verify-token");
+        smsChannel("schmidt", OTHER_ACCOUNT_SID, OTHER_TWILIO_NUMBER, OTHER_AUTH_TOKEN);
+        return t;
+    }
+
+    // ---- webhooks ----------------------------------------------------------------------------
+
+    protected Http.Response postWhatsapp(byte[] body, String signature) {
+        return signature == null
+                ? http.post("/webhooks/whatsapp", body, "Content-Type", "application/json")
+                : http.post("/webhooks/whatsapp", body, "Content-Type", "application/json", "X-Hub-Signature-256", signature);
+    }
+
+    protected Http.Response postWhatsappFixture(String path) {
+        return postWhatsapp(Fixtures.bytes(path), Fixtures.hubSignature(path));
+    }
+
+    protected Http.Response postWhatsappSigned(String body, String appSecret) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return postWhatsapp(bytes, HubSignature.sign(appSecret, bytes));
+    }
+
+    protected Http.Response postTwilio(String path, String form, String signature) {
+        return signature == null
+                ? http.post(path, form, "Content-Type", "application/x-www-form-urlencoded")
+                : http.post(path, form, "Content-Type", "application/x-www-form-urlencoded", "X-Twilio-Signature", signature);
+    }
+
+    protected Http.Response postTwilioFixture(String path, String fixture) {
+        return postTwilio(path, Fixtures.text(fixture), Fixtures.twilioSignature(fixture));
+    }
+
+    /** Signs a form as Twilio would for gateway.public-base-url + path. */
+    protected Http.Response postTwilioSigned(String path, Map<String, String> params, String authToken) {
+        StringBuilder form = new StringBuilder();
+        params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&")
+                .append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+                .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        Map<String, List<String>> multi = new java.util.LinkedHashMap<>();
+        params.forEach((k, v) -> multi.put(k, List.of(v)));
+        String signature = TwilioSignature.sign(authToken, Fixtures.PUBLIC_BASE_URL + path, multi);
+        return postTwilio(path, form.toString(), signature);
+    }
+
+    // ---- Meta-style payloads of our own --------------------------------------------------------
+
+    /** A one-message text webhook in Meta's wire style; {@code escapedBody} is JSON-string content (\\uXXXX allowed). */
+    protected static String whatsappText(String phoneNumberId, String waId, String wamid, long timestamp, String escapedBody) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"112233445566778\",\"changes\":[{\"value\":"
+                + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"4930609876543\","
+                + "\"phone_number_id\":\"" + phoneNumberId + "\"},\"contacts\":[{\"profile\":{\"name\":\"Test Person\"},"
+                + "\"wa_id\":\"" + waId + "\"}],\"messages\":[{\"from\":\"" + waId + "\",\"id\":\"" + wamid + "\","
+                + "\"timestamp\":\"" + timestamp + "\",\"type\":\"text\",\"text\":{\"body\":\"" + escapedBody + "\"}}]},"
+                + "\"field\":\"messages\"}]}]}";
+    }
+
+    protected static String whatsappStatus(String phoneNumberId, String wamid, String status, long timestamp, String errorsJson) {
+        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"112233445566778\",\"changes\":[{\"value\":"
+                + "{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"4930609876543\","
+                + "\"phone_number_id\":\"" + phoneNumberId + "\"},\"statuses\":[{\"id\":\"" + wamid + "\",\"status\":\""
+                + status + "\",\"timestamp\":\"" + timestamp + "\",\"recipient_id\":\"4917612345678\""
+                + (errorsJson == null ? "" : ",\"errors\":" + errorsJson) + "}]},\"field\":\"messages\"}]}]}";
+    }
+
+    // ---- reading ------------------------------------------------------------------------------
+
+    protected Http.Response api(TestTenant tenant, String path) {
+        return http.get(path, "Authorization", tenant.bearer());
+    }
+
+    protected long count(String sql, Object... args) {
+        return jdbc.queryForObject(sql, Long.class, args);
+    }
+
+    protected String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    protected static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+}

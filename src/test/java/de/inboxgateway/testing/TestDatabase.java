@@ -1,0 +1,44 @@
+package de.inboxgateway.testing;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * One PostgreSQL database per test JVM, on the server named by TEST_DB_HOST (default
+ * 127.0.0.1:5432, user postgres). The gateway itself creates it at start (DatabaseCreator) and the
+ * JVM drops it on exit, so no run depends on what an earlier one left.
+ */
+public final class TestDatabase {
+
+    public static final String HOST = System.getenv().getOrDefault("TEST_DB_HOST", "127.0.0.1:5432");
+    public static final String USER = System.getenv().getOrDefault("TEST_DB_USER", "postgres");
+    public static final String PASSWORD = System.getenv().getOrDefault("TEST_DB_PASSWORD", "");
+    public static final String NAME = "igw_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::drop, "drop-test-database"));
+    }
+
+    private TestDatabase() {
+    }
+
+    public static String url() {
+        return "jdbc:postgresql://" + HOST + "/" + NAME;
+    }
+
+    public static String maintenanceUrl() {
+        return "jdbc:postgresql://" + HOST + "/postgres";
+    }
+
+    static void drop() {
+        try (Connection c = DriverManager.getConnection(maintenanceUrl(), USER, PASSWORD);
+             Statement st = c.createStatement()) {
+            st.execute("drop database if exists " + NAME + " with (force)");
+        } catch (SQLException e) {
+            System.err.println("could not drop test database " + NAME + ": " + e.getMessage());
+        }
+    }
+}
