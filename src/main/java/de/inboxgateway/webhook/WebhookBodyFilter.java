@@ -1,0 +1,146 @@
+package de.inboxgateway.webhook;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.support.ApiException;
+
+/**
+ * Guards webhook bodies before Camel sees them: over the size limit is 413, and a form body that
+ * is not valid percent-encoding is 400. The second matters because platform-http decodes form
+ * fields into headers before any route step runs, and fails with a bare 500 on bad encoding.
+ * The body is read once, up to the limit, and handed on unchanged.
+ */
+public class WebhookBodyFilter extends OncePerRequestFilter {
+
+    private final long maxBodyBytes;
+
+    public WebhookBodyFilter(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Registration {
+        @Bean
+        FilterRegistrationBean<WebhookBodyFilter> webhookBodyFilter(GatewayProperties properties) {
+            FilterRegistrationBean<WebhookBodyFilter> registration =
+                    new FilterRegistrationBean<>(new WebhookBodyFilter(properties.getWebhooks().getMaxBodyBytes()));
+            registration.addUrlPatterns("/webhooks/*");
+            return registration;
+        }
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (!"POST".equals(request.getMethod())) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (request.getContentLengthLong() > maxBodyBytes) {
+            reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
+            return;
+        }
+        byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+        if (body.length > maxBodyBytes) {
+            reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
+            return;
+        }
+        String contentType = request.getContentType();
+        if (contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
+            try {
+                FormBody.parse(new String(body, StandardCharsets.UTF_8));
+            } catch (ApiException e) {
+                reject(response, 400, e.code(), e.getMessage());
+                return;
+            }
+        }
+        chain.doFilter(new CachedBody(request, body), response);
+    }
+
+    private static void reject(HttpServletResponse response, int status, String code, String message) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.getOutputStream().write(("{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The request with its body already read into memory. */
+    private static final class CachedBody extends HttpServletRequestWrapper {
+        private final byte[] body;
+
+        CachedBody(HttpServletRequest request, byte[] body) {
+            super(request);
+            this.body = body;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            InputStream in = new ByteArrayInputStream(body);
+            return new ServletInputStream() {
+                @Override
+                public int read() throws IOException {
+                    return in.read();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return in.read(b, off, len);
+                }
+
+                @Override
+                public boolean isFinished() {
+                    try {
+                        return in.available() == 0;
+                    } catch (IOException e) {
+                        return true;
+                    }
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    throw new UnsupportedOperationException("synchronous reads only");
+                }
+            };
+        }
+
+        @Override
+        public BufferedReader getReader() {
+            String encoding = getCharacterEncoding();
+            return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body),
+                    encoding == null ? StandardCharsets.UTF_8 : java.nio.charset.Charset.forName(encoding)));
+        }
+
+        @Override
+        public int getContentLength() {
+            return body.length;
+        }
+
+        @Override
+        public long getContentLengthLong() {
+            return body.length;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package de.inboxgateway.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import de.inboxgateway.testing.Fixtures;
+import de.inboxgateway.testing.GatewayTest;
+
+/** Provider statuses move our outbound messages forward only, whatever order they arrive in. */
+class StatusUpdateIT extends GatewayTest {
+
+    private static final String WAMID = "wamid.HBgNNDkxNTIwOTg3NjU0MxUCABEYEjYyNzk4QTcyNjU4RkRBRTFEMQA=";
+    private static final String SMS_SID = "SM689cf849ae9b494b86384b95f4dc2c94";
+
+    @BeforeEach
+    void provision() {
+        fixtureTenant();
+    }
+
+    /** An outbound message as the outbound route leaves it after the provider accepted it. */
+    private long outbound(String channel, String providerId, String phone) {
+        long tenant = jdbc.queryForObject("select id from tenant where slug = 'mueller'", Long.class);
+        long conversation = jdbc.queryForObject("""
+                insert into conversation (tenant_id, channel, phone) values (?, ?, ?)
+                on conflict (tenant_id, phone, channel) do update set phone = excluded.phone returning id""",
+                Long.class, tenant, channel, phone);
+        return jdbc.queryForObject("""
+                insert into message (tenant_id, conversation_id, channel, direction, provider_message_id, type, text,
+                                     status, status_rank)
+                values (?, ?, ?, 'outbound', ?, 'text', 'Hallo', 'accepted', 10) returning id""",
+                Long.class, tenant, conversation, channel, providerId);
+    }
+
+    private Map<String, Object> message(long id) {
+        return jdbc.queryForMap("select status, error_code, error_message from message where id = ?", id);
+    }
+
+    private void whatsappStatus(String status, long ts, String errors) {
+        assertThat(postWhatsappSigned(whatsappStatus(Fixtures.PHONE_NUMBER_ID, WAMID, status, ts, errors),
+                Fixtures.APP_SECRET).status()).isEqualTo(200);
+    }
+
+    @Test
+    void whatsappStatusesInOrderMoveForward() {
+        long id = outbound("whatsapp", WAMID, Fixtures.JONAS);
+        whatsappStatus("sent", 1, null);
+        assertThat(message(id).get("status")).isEqualTo("sent");
+        whatsappStatus("delivered", 2, null);
+        assertThat(message(id).get("status")).isEqualTo("delivered");
+        whatsappStatus("read", 3, null);
+        assertThat(message(id).get("status")).isEqualTo("read");
+    }
+
+    @Test
+    void lateStatusesNeverMoveBack() {
+        long id = outbound("whatsapp", WAMID, Fixtures.JONAS);
+        whatsappStatus("read", 3, null);
+        whatsappStatus("delivered", 2, null);
+        whatsappStatus("sent", 1, null);
+
+        assertThat(message(id).get("status")).isEqualTo("read");
+        // Every report is kept as history, once.
+        assertThat(jdbc.queryForList("select status from message_status_event order by id", String.class))
+                .containsExactly("read", "delivered", "sent");
+        whatsappStatus("delivered", 2, null);
+        assertThat(count("select count(*) from message_status_event")).isEqualTo(3);
+    }
+
+    @Test
+    void failedStatusCarriesTheProvidersErrorCode() {
+        long id = outbound("whatsapp", WAMID, Fixtures.JONAS);
+        whatsappStatus("sent", 1, null);
+        assertThat(postWhatsappFixture("whatsapp/status-failed.json").status()).isEqualTo(200);
+
+        Map<String, Object> m = message(id);
+        assertThat(m.get("status")).isEqualTo("failed");
+        assertThat(m.get("error_code")).isEqualTo("131047");
+        assertThat((String) m.get("error_message")).contains("24 hours");
+        // A late "delivered" does not hide the failure.
+        whatsappStatus("delivered", 5, null);
+        assertThat(message(id).get("status")).isEqualTo("failed");
+    }
+
+    @Test
+    void statusOfAMessageNotStoredYetIsKeptForLater() {
+        whatsappStatus("delivered", 2, null);
+
+        assertThat(count("select count(*) from message")).isZero();
+        assertThat(count("select count(*) from message_status_event where provider_message_id = ?", WAMID)).isEqualTo(1);
+    }
+
+    @Test
+    void smsStatusCallbacksOutOfOrder() {
+        long id = outbound("sms", SMS_SID, Fixtures.JONAS);
+        assertThat(postTwilioFixture("/webhooks/sms/status", "sms/status-failed.form.txt").status()).isEqualTo(200);
+        Map<String, Object> failed = message(id);
+        assertThat(failed.get("status")).isEqualTo("failed");
+        assertThat(failed.get("error_code")).isEqualTo("30008");
+
+        // "sent" arriving after "failed" changes nothing.
+        postTwilioSigned("/webhooks/sms/status", Map.of("MessageSid", SMS_SID, "MessageStatus", "sent",
+                "From", Fixtures.TWILIO_NUMBER, "To", Fixtures.JONAS, "AccountSid", Fixtures.ACCOUNT_SID), Fixtures.AUTH_TOKEN);
+        assertThat(message(id).get("status")).isEqualTo("failed");
+    }
+
+    @Test
+    void statusOfAnotherTenantsMessageIsNeverApplied() {
+        otherTenant();
+        long id = outbound("whatsapp", WAMID, Fixtures.JONAS);
+        // Signed correctly by the other tenant, naming our wamid: it lands in the other tenant only.
+        String body = whatsappStatus(OTHER_PHONE_NUMBER_ID, WAMID, "read", 9, null);
+        assertThat(postWhatsappSigned(body, OTHER_APP_SECRET).status()).isEqualTo(200);
+
+        assertThat(message(id).get("status")).isEqualTo("accepted");
+        List<Long> tenants = jdbc.queryForList("select tenant_id from message_status_event", Long.class);
+        assertThat(tenants).containsExactly(jdbc.queryForObject("select id from tenant where slug = 'schmidt'", Long.class));
+    }
+}
