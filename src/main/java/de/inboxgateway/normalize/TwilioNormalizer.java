@@ -41,9 +41,9 @@ public class TwilioNormalizer {
                                      @ExchangeProperty(GatewayExchange.RECEIVED_AT) Instant receivedAt) {
         ChannelConfig channel = channels.values().iterator().next();
         String sid = firstOf(form, "MessageSid", "SmsMessageSid", "SmsSid");
-        if (sid == null) {
+        if (sid == null || firstOf(form, "From") == null) {
             return List.of(new UnrecognizedItem(channel.tenantId(), channel.tenantSlug(), Channel.SMS,
-                    "form-without-message-sid", data(form)));
+                    sid == null ? "form-without-message-sid" : "form-without-sender", data(form)));
         }
         List<MediaRef> media = new ArrayList<>();
         int count = parseInt(form.first("NumMedia"));

@@ -44,9 +44,15 @@ public class WhatsappNormalizer {
                     continue;
                 }
                 for (JsonNode message : value.path("messages")) {
-                    // Without an id a message could not be deduplicated; keep it aside instead.
-                    items.add(message.path("id").isTextual() ? message(channel, value, message)
-                            : unrecognized(channel, "message-without-id", message));
+                    // Without an id a message cannot be deduplicated, without a sender not threaded
+                    // (e.g. a username-only user): keep it aside rather than fail the whole batch.
+                    if (!message.path("id").isTextual()) {
+                        items.add(unrecognized(channel, "message-without-id", message));
+                    } else if (!message.path("from").isTextual() || message.path("from").asText().isBlank()) {
+                        items.add(unrecognized(channel, "message-without-sender", message));
+                    } else {
+                        items.add(message(channel, value, message));
+                    }
                 }
                 for (JsonNode status : value.path("statuses")) {
                     items.add(status.path("id").isTextual() && status.path("status").isTextual()

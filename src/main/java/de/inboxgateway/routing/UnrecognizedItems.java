@@ -12,6 +12,7 @@ import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
 
 import de.inboxgateway.normalize.UnrecognizedItem;
+import de.inboxgateway.support.Text;
 
 /** The content-based router's "otherwise": kept in table {@code unrecognized_item} and logged. */
 @Repository("unrecognizedItems")
@@ -30,7 +31,7 @@ public class UnrecognizedItems {
     public void keep(UnrecognizedItem item) {
         String payload;
         try {
-            payload = mapper.writeValueAsString(item.payload());
+            payload = Text.cleanJson(mapper.writeValueAsString(item.payload()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -16,6 +16,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 import de.inboxgateway.normalize.InboundMessage;
+import de.inboxgateway.support.Text;
 
 /** All SQL on table {@code message}. */
 @Repository
@@ -45,11 +46,11 @@ public class MessageRepository {
                 .addValue("channel", m.channel().wire())
                 .addValue("providerId", m.providerMessageId())
                 .addValue("type", m.type())
-                .addValue("text", m.text())
+                .addValue("text", Text.clean(m.text()))
                 .addValue("media", m.media() == null || m.media().isEmpty() ? null : json(m.media()))
                 .addValue("data", m.data() == null ? null : json(m.data()))
-                .addValue("replyTo", m.replyTo())
-                .addValue("profileName", m.profileName())
+                .addValue("replyTo", Text.clean(m.replyTo()))
+                .addValue("profileName", Text.clean(m.profileName()))
                 .addValue("sender", m.from())
                 .addValue("recipient", m.to())
                 .addValue("providerTimestamp", m.providerTimestamp() == null ? null : Timestamp.from(m.providerTimestamp()))
@@ -125,7 +126,7 @@ public class MessageRepository {
 
     private String json(Object value) {
         try {
-            return mapper.writeValueAsString(value);
+            return Text.cleanJson(mapper.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -326,4 +326,20 @@ class WhatsappWebhookIT extends GatewayTest {
         assertThat(jdbc.queryForList("select kind from unrecognized_item order by kind", String.class))
                 .containsExactly("change:account_update", "error");
     }
+
+    @Test
+    void poisonContentIsStoredNotRetriedForever() {
+        // NUL cannot be stored in PostgreSQL text; a sender-less message cannot be threaded. Neither
+        // may turn into a 503 that Meta would retry for days.
+        String nul = whatsappText(Fixtures.PHONE_NUMBER_ID, "4917612345678", "wamid.nul-1", 1772445600L,
+                "Hallo\\u0000Welt \\\\u0000 bleibt");
+        Http.Response r = postWhatsappSigned(nul, Fixtures.APP_SECRET);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("select text from message", String.class)).isEqualTo("HalloWelt \\u0000 bleibt");
+
+        String noSender = Fixtures.text("whatsapp/text-message.json").replace("\"from\":\"4917612345678\",", "");
+        assertThat(postWhatsappSigned(noSender, Fixtures.APP_SECRET).status()).isEqualTo(200);
+        assertThat(jdbc.queryForList("select kind from unrecognized_item", String.class))
+                .containsExactly("message-without-sender");
+    }
 }
