@@ -35,9 +35,12 @@ public class AdminApi {
     private final PhoneNumbers phones;
     private final AuditLog audit;
     private final Json json;
+    private final boolean sandboxEnabled;
 
     public AdminApi(TenantRepository tenants, ChannelRepository channels, ChannelDirectory directory,
-                    ApiKeyRepository keys, PhoneNumbers phones, AuditLog audit, Json json) {
+                    ApiKeyRepository keys, PhoneNumbers phones, AuditLog audit, Json json,
+                    de.inboxgateway.config.GatewayProperties properties) {
+        this.sandboxEnabled = properties.getSandbox().isEnabled();
         this.tenants = tenants;
         this.channels = channels;
         this.directory = directory;
@@ -74,7 +77,7 @@ public class AdminApi {
 
     public record ChannelRequest(String channel, String phoneNumberId, String displayPhoneNumber, String appSecret,
                                  String accessToken, String verifyToken, String accountSid, String authToken,
-                                 String phoneNumber, String messagingServiceSid) {
+                                 String phoneNumber, String messagingServiceSid, Boolean sandbox) {
         @Override
         public String toString() {
             return "ChannelRequest[channel=" + channel + "]"; // never print secrets
@@ -85,33 +88,73 @@ public class AdminApi {
         Tenant tenant = tenants.require(slug);
         ChannelRequest req = json.read(body, ChannelRequest.class);
         Channel channel = Channel.parse(req.channel());
+        boolean sandbox = Boolean.TRUE.equals(req.sandbox());
+        if (sandbox && !sandboxEnabled) {
+            throw ApiException.invalid("sandbox channels need gateway.sandbox.enabled=true (dev and sandbox profiles only)");
+        }
         long id;
         if (channel == Channel.WHATSAPP) {
             require(req.phoneNumberId(), "phoneNumberId");
             require(req.displayPhoneNumber(), "displayPhoneNumber");
-            require(req.appSecret(), "appSecret");
-            require(req.accessToken(), "accessToken");
-            require(req.verifyToken(), "verifyToken");
             if (!req.phoneNumberId().matches("[0-9]{1,32}")) {
                 throw ApiException.invalid("phoneNumberId must be Meta's numeric id of the number");
             }
+            ChannelConfig.Secrets secrets = new ChannelConfig.Secrets(secret(req.appSecret(), "appSecret", sandbox),
+                    secret(req.accessToken(), "accessToken", sandbox), secret(req.verifyToken(), "verifyToken", sandbox), null);
             id = channels.insert(tenant.id(), channel, phones.toE164(req.displayPhoneNumber()), req.phoneNumberId(),
-                    null, null, new ChannelConfig.Secrets(req.appSecret(), req.accessToken(), req.verifyToken(), null));
+                    null, null, secrets, sandbox);
         } else {
-            require(req.accountSid(), "accountSid");
-            require(req.authToken(), "authToken");
             require(req.phoneNumber(), "phoneNumber");
-            if (!req.accountSid().matches("AC[0-9a-fA-F]{32}")) {
+            String accountSid = sandbox && (req.accountSid() == null || req.accountSid().isBlank())
+                    ? "AC" + java.util.HexFormat.of().formatHex(randomBytes(16)) : req.accountSid();
+            require(accountSid, "accountSid");
+            if (!accountSid.matches("AC[0-9a-fA-F]{32}")) {
                 throw ApiException.invalid("accountSid must look like AC followed by 32 hex digits");
             }
-            id = channels.insert(tenant.id(), channel, phones.toE164(req.phoneNumber()), null, req.accountSid(),
-                    blankToNull(req.messagingServiceSid()), new ChannelConfig.Secrets(null, null, null, req.authToken()));
+            id = channels.insert(tenant.id(), channel, phones.toE164(req.phoneNumber()), null, accountSid,
+                    blankToNull(req.messagingServiceSid()),
+                    new ChannelConfig.Secrets(null, null, null, secret(req.authToken(), "authToken", sandbox)), sandbox);
         }
         directory.refresh();
         audit.record(new AuditLog.Entry(tenant.id(), "admin.channel-created", "admin", channel.wire(), null, null,
-                Map.of("channelId", id)));
+                Map.of("channelId", id, "sandbox", sandbox)));
         return Reply.created(channelViews(tenant.id()).stream().filter(c -> c.get("id").equals(id)).findFirst()
                 .orElseThrow());
+    }
+
+    public record TenantUpdate(String name, String optOutConfirmationText) {
+    }
+
+    public Object updateTenant(@Header("tenant") String slug, @Body byte[] body) {
+        Tenant tenant = tenants.require(slug);
+        TenantUpdate req = json.read(body, TenantUpdate.class);
+        if (req.name() != null && req.name().isBlank()) {
+            throw ApiException.invalid("name must not be blank");
+        }
+        if (req.optOutConfirmationText() != null && req.optOutConfirmationText().length() > 1000) {
+            throw ApiException.invalid("optOutConfirmationText is longer than 1000 characters");
+        }
+        tenants.update(tenant.id(), req.name() == null ? null : req.name().strip(), req.optOutConfirmationText());
+        audit.record(new AuditLog.Entry(tenant.id(), "admin.tenant-updated", "admin", null, null, null,
+                Map.of("name", String.valueOf(req.name()), "optOutConfirmationText", String.valueOf(req.optOutConfirmationText()))));
+        return tenantView(tenants.require(slug));
+    }
+
+    /** A real secret is required, except on sandbox channels, which get a random one. */
+    private static String secret(String value, String field, boolean sandbox) {
+        if (value != null && !value.isBlank()) {
+            return value;
+        }
+        if (sandbox) {
+            return "sandbox-" + java.util.HexFormat.of().formatHex(randomBytes(16));
+        }
+        throw ApiException.invalid(field + " is required");
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
     }
 
     public Object listChannels(@Header("tenant") String slug) {
@@ -182,6 +225,7 @@ public class AdminApi {
                 v.put("phoneNumber", row.get("address"));
                 v.put("messagingServiceSid", row.get("messaging_service_sid"));
             }
+            v.put("sandbox", row.get("sandbox"));
             v.put("createdAt", Rows.instant(row.get("created_at")));
             return v;
         }).toList();
@@ -191,6 +235,7 @@ public class AdminApi {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("slug", t.slug());
         v.put("name", t.name());
+        v.put("optOutConfirmationText", t.optOutConfirmationText());
         v.put("createdAt", t.createdAt());
         return v;
     }

@@ -82,7 +82,7 @@ public class ConversationsApi {
             next = Cursor.encode(null, rows.get(size - 1).id());
         }
         Map<String, Object> page = new LinkedHashMap<>();
-        page.put("items", rows.stream().map(ConversationsApi::view).toList());
+        page.put("items", rows.stream().map(MessageView::of).toList());
         page.put("nextCursor", next);
         return page;
     }
@@ -116,23 +116,4 @@ public class ConversationsApi {
         return v;
     }
 
-    private static Map<String, Object> view(MessageRow m) {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("id", m.id());
-        v.put("direction", m.direction());
-        v.put("type", m.type());
-        v.put("text", m.text());
-        v.put("media", m.media());
-        v.put("data", m.data());
-        v.put("replyTo", m.replyTo());
-        v.put("profileName", m.profileName());
-        v.put("status", m.status());
-        v.put("providerMessageId", m.providerMessageId());
-        v.put("createdAt", m.createdAt());
-        v.put("providerTimestamp", m.providerTimestamp());
-        v.put("statusUpdatedAt", m.statusUpdatedAt());
-        v.put("error", m.errorCode() == null ? null : Map.of("code", m.errorCode(),
-                "message", m.errorMessage() == null ? "" : m.errorMessage()));
-        return v;
-    }
 }

@@ -42,6 +42,7 @@ public class ErrorResponse implements Processor {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("code", error.code());
         body.put("message", error.getMessage());
+        error.details().forEach(body::putIfAbsent);
         JsonReply.write(exchange, error.status(), json.write(body));
         if (error.status() == 503) {
             exchange.getMessage().setHeader("Retry-After", "5");

@@ -24,6 +24,52 @@ public class GatewayProperties {
     private final OptOut optout = new OptOut();
     private final Channels channels = new Channels();
     private final Api api = new Api();
+    private final Twilio twilio = new Twilio();
+    private final Whatsapp whatsapp = new Whatsapp();
+    private final Providers providers = new Providers();
+    private final Sandbox sandbox = new Sandbox();
+
+    public static class Twilio {
+        /** Twilio REST API base; tests point it at a loopback fake. */
+        private String baseUrl = "https://api.twilio.com";
+
+        public String getBaseUrl() { return baseUrl; }
+        public void setBaseUrl(String baseUrl) { this.baseUrl = baseUrl; }
+    }
+
+    public static class Whatsapp {
+        /** Graph API base; tests point it at a loopback fake. */
+        private String baseUrl = "https://graph.facebook.com";
+        private String apiVersion = "v23.0";
+
+        public String getBaseUrl() { return baseUrl; }
+        public void setBaseUrl(String baseUrl) { this.baseUrl = baseUrl; }
+        public String getApiVersion() { return apiVersion; }
+        public void setApiVersion(String apiVersion) { this.apiVersion = apiVersion; }
+    }
+
+    public static class Providers {
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        /** After this the outcome of a send is unknown: it is stored as failed (PROVIDER_TIMEOUT), never retried. */
+        private Duration responseTimeout = Duration.ofSeconds(15);
+
+        public Duration getConnectTimeout() { return connectTimeout; }
+        public void setConnectTimeout(Duration connectTimeout) { this.connectTimeout = connectTimeout; }
+        public Duration getResponseTimeout() { return responseTimeout; }
+        public void setResponseTimeout(Duration responseTimeout) { this.responseTimeout = responseTimeout; }
+    }
+
+    public static class Sandbox {
+        /** The in-process sandbox provider; only the dev and sandbox profiles switch it on. */
+        private boolean enabled = false;
+        /** How long the sandbox waits before reporting delivered (and, on WhatsApp, read). */
+        private Duration statusDelay = Duration.ofMillis(500);
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean enabled) { this.enabled = enabled; }
+        public Duration getStatusDelay() { return statusDelay; }
+        public void setStatusDelay(Duration statusDelay) { this.statusDelay = statusDelay; }
+    }
 
     public static class Webhooks {
         /** Largest webhook body accepted; Meta sends up to 3 MB. */
@@ -37,9 +83,14 @@ public class GatewayProperties {
         /** A message whose whole text (trimmed, any case) is one of these is an opt-out. */
         private List<String> keywords = List.of("STOP", "STOPP", "UNSUBSCRIBE", "ABMELDEN", "ABBESTELLEN",
                 "STOPALL", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT");
+        /** The confirmation sent once after an opt-out, unless the tenant set its own text. */
+        private String confirmationText = "Sie erhalten über diesen Kanal keine Nachrichten mehr von uns. "
+                + "Ihre Hausverwaltung erreichen Sie weiterhin telefonisch, per E-Mail oder per Post.";
 
         public List<String> getKeywords() { return keywords; }
         public void setKeywords(List<String> keywords) { this.keywords = keywords; }
+        public String getConfirmationText() { return confirmationText; }
+        public void setConfirmationText(String confirmationText) { this.confirmationText = confirmationText; }
     }
 
     public static class Channels {
@@ -72,4 +123,8 @@ public class GatewayProperties {
     public OptOut getOptout() { return optout; }
     public Channels getChannels() { return channels; }
     public Api getApi() { return api; }
+    public Twilio getTwilio() { return twilio; }
+    public Whatsapp getWhatsapp() { return whatsapp; }
+    public Providers getProviders() { return providers; }
+    public Sandbox getSandbox() { return sandbox; }
 }

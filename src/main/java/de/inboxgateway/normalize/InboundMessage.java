@@ -21,6 +21,7 @@ import de.inboxgateway.support.Channel;
  * @param replyTo           provider id of the message this one replies or reacts to
  * @param optOut            set by the STOP filter (or a provider's opt-out signal): the source of the
  *                          opt-out, e.g. {@code keyword:STOP}; null for ordinary messages
+ * @param channelId         the business number's channel (replies and confirmations go out through it)
  */
 public record InboundMessage(
         long tenantId,
@@ -36,10 +37,11 @@ public record InboundMessage(
         JsonNode data,
         String replyTo,
         String profileName,
-        String optOut) implements InboundItem {
+        String optOut,
+        long channelId) implements InboundItem {
 
     public InboundMessage withOptOut(String source) {
         return new InboundMessage(tenantId, tenant, channel, providerMessageId, from, to, providerTimestamp, type,
-                text, media, data, replyTo, profileName, source);
+                text, media, data, replyTo, profileName, source, channelId);
     }
 }

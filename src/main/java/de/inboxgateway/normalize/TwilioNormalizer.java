@@ -59,7 +59,7 @@ public class TwilioNormalizer {
         String optOut = "STOP".equalsIgnoreCase(optOutType) ? "provider:twilio-opt-out-type" : null;
         return List.of(new InboundMessage(channel.tenantId(), channel.tenantSlug(), Channel.SMS, sid,
                 phones.fromProvider(form.first("From")), channel.address(), receivedAt, type, form.first("Body"),
-                List.copyOf(media), data(form), null, null, optOut));
+                List.copyOf(media), data(form), null, null, optOut, channel.id()));
     }
 
     public List<InboundItem> status(@Body FormBody form,

@@ -101,7 +101,8 @@ public class WhatsappNormalizer {
         }
         return new InboundMessage(channel.tenantId(), channel.tenantSlug(), Channel.WHATSAPP,
                 m.path("id").asText(null), phones.fromProvider(from), channel.address(),
-                epochSeconds(m.path("timestamp")), type, text, media, data, replyTo, profileName(value, from), null);
+                epochSeconds(m.path("timestamp")), type, text, media, data, replyTo, profileName(value, from), null,
+                channel.id());
     }
 
     private StatusUpdate status(ChannelConfig channel, JsonNode s) {

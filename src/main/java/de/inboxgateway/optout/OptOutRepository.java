@@ -41,6 +41,30 @@ public class OptOutRepository {
                 .addValue("sourceMessageId", sourceMessageId), Long.class).stream().findFirst();
     }
 
+    /** Ends the active opt-out with a documented re-consent; its row stays as history. Empty if none was active. */
+    public Optional<Long> end(long tenantId, Channel channel, String phone, String source, Instant consentedAt,
+                              String note, Instant now) {
+        return jdbc.queryForList("""
+                update optout set ended_at = :now, end_source = :source, end_consented_at = :consentedAt, end_note = :note
+                where tenant_id = :tenant and channel = :channel and phone = :phone and ended_at is null
+                returning id""", new MapSqlParameterSource()
+                .addValue("tenant", tenantId)
+                .addValue("channel", channel.wire())
+                .addValue("phone", phone)
+                .addValue("source", source)
+                .addValue("consentedAt", Timestamp.from(consentedAt))
+                .addValue("note", note)
+                .addValue("now", Timestamp.from(now)), Long.class).stream().findFirst();
+    }
+
+    public Optional<Map<String, Object>> findById(long tenantId, long id) {
+        return jdbc.queryForList("""
+                select id, channel, phone, ended_at is null as active, created_at, source, source_message_id,
+                       ended_at, end_source, end_consented_at, end_note
+                from optout where tenant_id = :tenant and id = :id""", Map.of("tenant", tenantId, "id", id))
+                .stream().findFirst();
+    }
+
     public boolean isActive(long tenantId, Channel channel, String phone) {
         return Boolean.TRUE.equals(jdbc.queryForObject("""
                 select exists (select 1 from optout where tenant_id = :tenant and channel = :channel

@@ -39,6 +39,20 @@ public class StatusEventRepository {
                 .addValue("receivedAt", Timestamp.from(receivedAt))) == 1;
     }
 
+    public record Best(String status, int rank, String errorCode, String errorMessage) {
+    }
+
+    /** The highest-ranked status reported so far for a provider id (it may have overtaken the send). */
+    public java.util.Optional<Best> best(long tenantId, String channel, String providerMessageId) {
+        return jdbc.query("""
+                select status, status_rank, error_code, error_message from message_status_event
+                where tenant_id = :tenant and channel = :channel and provider_message_id = :providerId and status_rank >= 0
+                order by status_rank desc limit 1""",
+                Map.of("tenant", tenantId, "channel", channel, "providerId", providerMessageId),
+                (rs, row) -> new Best(rs.getString("status"), rs.getInt("status_rank"), rs.getString("error_code"),
+                        rs.getString("error_message"))).stream().findFirst();
+    }
+
     public List<Map<String, Object>> history(long tenantId, String channel, String providerMessageId) {
         return jdbc.queryForList("""
                 select status, error_code, error_message, provider_timestamp, received_at

@@ -8,6 +8,7 @@ public class ApiException extends RuntimeException {
 
     private final int status;
     private final String code;
+    private final java.util.Map<String, Object> details = new java.util.LinkedHashMap<>();
 
     public ApiException(int status, String code, String message) {
         super(message);
@@ -15,6 +16,13 @@ public class ApiException extends RuntimeException {
         this.code = code;
     }
 
+    /** Extra fields of the error body, e.g. the id of the message a provider refused. */
+    public ApiException withDetail(String name, Object value) {
+        details.put(name, value);
+        return this;
+    }
+
+    public java.util.Map<String, Object> details() { return details; }
     public int status() { return status; }
     public String code() { return code; }
 

@@ -18,6 +18,7 @@ public record ChannelConfig(
         String accountSid,
         String messagingServiceSid,
         Secrets secrets,
+        boolean sandbox,
         Instant createdAt) {
 
     /** WhatsApp: appSecret, accessToken, verifyToken. SMS: authToken. */

@@ -101,6 +101,10 @@ public class ChannelDirectory {
         return Optional.ofNullable(found);
     }
 
+    public Optional<ChannelConfig> byId(long id) {
+        return lookup(() -> snapshot.all().stream().filter(c -> c.id() == id).findFirst().orElse(null));
+    }
+
     public List<ChannelConfig> forTenant(long tenantId) {
         return snapshot.all().stream().filter(c -> c.tenantId() == tenantId).toList();
     }

@@ -2,5 +2,6 @@ package de.inboxgateway.tenant;
 
 import java.time.Instant;
 
-public record Tenant(long id, String slug, String name, Instant createdAt) {
+/** A property-management company. {@code optOutConfirmationText} null means the configured default. */
+public record Tenant(long id, String slug, String name, String optOutConfirmationText, Instant createdAt) {
 }

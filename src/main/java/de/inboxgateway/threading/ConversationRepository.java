@@ -49,6 +49,29 @@ public class ConversationRepository {
                 (rs, row) -> new Upserted(rs.getLong("id"), rs.getBoolean("created")));
     }
 
+    /** The conversation an outbound message belongs to; created if the ERP writes first. */
+    public long upsertForOutbound(long tenantId, Channel channel, String phone, Instant now) {
+        return jdbc.queryForObject("""
+                insert into conversation as c (tenant_id, channel, phone, created_at, last_message_at)
+                values (:tenant, :channel, :phone, :now, :now)
+                on conflict (tenant_id, phone, channel) do update
+                   set last_message_at = greatest(c.last_message_at, excluded.last_message_at)
+                returning id""", new MapSqlParameterSource()
+                .addValue("tenant", tenantId)
+                .addValue("channel", channel.wire())
+                .addValue("phone", phone)
+                .addValue("now", Timestamp.from(now)), Long.class);
+    }
+
+    /** The contact's last inbound time on this channel (provider timestamp), if they ever wrote. */
+    public Optional<Instant> lastInboundAt(long tenantId, Channel channel, String phone) {
+        return jdbc.query("""
+                select last_inbound_at from conversation
+                where tenant_id = :tenant and channel = :channel and phone = :phone""",
+                Map.of("tenant", tenantId, "channel", channel.wire(), "phone", phone),
+                (rs, row) -> instant(rs, "last_inbound_at")).stream().filter(java.util.Objects::nonNull).findFirst();
+    }
+
     public record ContactRef(String externalId, String name, String role) {
     }
 

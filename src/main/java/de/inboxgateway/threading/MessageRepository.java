@@ -16,6 +16,8 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 import de.inboxgateway.normalize.InboundMessage;
+import de.inboxgateway.outbound.OutboundMessage;
+import de.inboxgateway.status.StatusRank;
 import de.inboxgateway.support.Text;
 
 /** All SQL on table {@code message}. */
@@ -56,6 +58,111 @@ public class MessageRepository {
                 .addValue("providerTimestamp", m.providerTimestamp() == null ? null : Timestamp.from(m.providerTimestamp()))
                 .addValue("now", Timestamp.from(now)), Long.class);
         return ids.stream().findFirst();
+    }
+
+    /**
+     * Stores an outbound message as queued. With an idempotency key that was used before, nothing is
+     * stored and the result is empty (the caller replays the first message).
+     */
+    public Optional<Long> insertOutbound(long conversationId, OutboundMessage m, String sender, Instant now) {
+        return jdbc.queryForList("""
+                insert into message (tenant_id, conversation_id, channel, channel_id, direction, kind, type, text,
+                                     sender, recipient, status, status_rank, sent_by, resend_of, idempotency_key,
+                                     request_hash, created_at, status_updated_at)
+                values (:tenant, :conversation, :channel, :channelId, 'outbound', :kind, 'text', :text,
+                        :sender, :recipient, 'queued', :rank, :actor, :resendOf, :key, :hash, :now, :now)
+                on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing
+                returning id""", new MapSqlParameterSource()
+                .addValue("tenant", m.tenantId())
+                .addValue("conversation", conversationId)
+                .addValue("channel", m.channel().wire())
+                .addValue("channelId", m.channelId())
+                .addValue("kind", m.kind())
+                .addValue("text", m.text())
+                .addValue("sender", sender)
+                .addValue("recipient", m.to())
+                .addValue("rank", StatusRank.of("queued"))
+                .addValue("actor", m.actor())
+                .addValue("resendOf", m.resendOf())
+                .addValue("key", m.idempotencyKey())
+                .addValue("hash", m.requestHash())
+                .addValue("now", Timestamp.from(now)), Long.class).stream().findFirst();
+    }
+
+    public record Idempotent(long id, byte[] requestHash) {
+    }
+
+    public Optional<Idempotent> findByIdempotencyKey(long tenantId, String key) {
+        return jdbc.query("""
+                select id, request_hash from message where tenant_id = :tenant and idempotency_key = :key""",
+                Map.of("tenant", tenantId, "key", key),
+                (rs, row) -> new Idempotent(rs.getLong("id"), rs.getBytes("request_hash"))).stream().findFirst();
+    }
+
+    /** Marks the one attempt of a queued message; false if it was attempted already (exactly once). */
+    public boolean claim(long id, Instant now) {
+        return jdbc.update("update message set attempted_at = :now where id = :id and attempted_at is null",
+                Map.of("id", id, "now", Timestamp.from(now))) == 1;
+    }
+
+    public void recordAccepted(long id, String providerMessageId, Instant now) {
+        jdbc.update("""
+                update message set provider_message_id = :providerId, status = 'sent', status_rank = :rank,
+                                   status_updated_at = :now
+                where id = :id and status_rank < :rank""", new MapSqlParameterSource()
+                .addValue("id", id).addValue("providerId", providerMessageId)
+                .addValue("rank", StatusRank.of("sent")).addValue("now", Timestamp.from(now)));
+    }
+
+    public void recordFailed(long id, String code, String message, String reason, Instant now) {
+        jdbc.update("""
+                update message set status = 'failed', status_rank = :rank, error_code = :code,
+                                   error_message = :message, error_reason = :reason, status_updated_at = :now
+                where id = :id""", new MapSqlParameterSource()
+                .addValue("id", id).addValue("rank", StatusRank.of("failed")).addValue("code", code)
+                .addValue("message", message).addValue("reason", reason).addValue("now", Timestamp.from(now)));
+    }
+
+    public record OutboundRow(long id, long tenantId, long conversationId, String channel, Long channelId, String kind,
+                              String recipient, String text, String status, String providerMessageId, String errorCode,
+                              String errorMessage, String errorReason, Instant attemptedAt) {
+    }
+
+    public Optional<OutboundRow> findOutbound(long tenantId, long id) {
+        return jdbc.query("""
+                select id, tenant_id, conversation_id, channel, channel_id, kind, recipient, text, status,
+                       provider_message_id, error_code, error_message, error_reason, attempted_at
+                from message where tenant_id = :tenant and id = :id and direction = 'outbound'""",
+                Map.of("tenant", tenantId, "id", id), (rs, row) -> new OutboundRow(rs.getLong("id"),
+                        rs.getLong("tenant_id"), rs.getLong("conversation_id"), rs.getString("channel"),
+                        (Long) rs.getObject("channel_id"), rs.getString("kind"), rs.getString("recipient"),
+                        rs.getString("text"), rs.getString("status"), rs.getString("provider_message_id"),
+                        rs.getString("error_code"), rs.getString("error_message"), rs.getString("error_reason"),
+                        ConversationRepository.instant(rs, "attempted_at"))).stream().findFirst();
+    }
+
+    /** A queued opt-out confirmation, whatever its tenant (the id comes from our own queue). */
+    public Optional<OutboundRow> findConfirmation(long id) {
+        Long tenantId = jdbc.queryForList("select tenant_id from message where id = :id and kind = 'optout-confirmation'",
+                Map.of("id", id), Long.class).stream().findFirst().orElse(null);
+        return tenantId == null ? Optional.empty() : findOutbound(tenantId, id);
+    }
+
+    /** Opt-out confirmations queued but not attempted (for example after a crash), oldest first. */
+    public List<Long> pendingConfirmations(Instant queuedBefore, int limit) {
+        return jdbc.queryForList("""
+                select id from message
+                where kind = 'optout-confirmation' and attempted_at is null and created_at < :before
+                order by id limit :limit""", Map.of("before", Timestamp.from(queuedBefore), "limit", limit), Long.class);
+    }
+
+    public Optional<MessageRow> find(long tenantId, long id) {
+        return jdbc.query("""
+                select id, direction, type, text, media::text as media, data::text as data, reply_to, profile_name,
+                       status, provider_message_id, created_at, provider_timestamp, status_updated_at,
+                       error_code, error_message
+                from message where tenant_id = :tenant and id = :id""", Map.of("tenant", tenantId, "id", id), this::map)
+                .stream().findFirst();
     }
 
     public record Advanced(long id, long conversationId) {

@@ -13,7 +13,10 @@ import org.springframework.transaction.annotation.Transactional;
 
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.normalize.InboundMessage;
+import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.optout.OptOutRepository;
+import de.inboxgateway.outbound.OutboundMessage;
+import de.inboxgateway.tenant.TenantRepository;
 
 /**
  * Stages 6 and 7 for messages: thread the message into its one conversation and persist it, with the
@@ -29,9 +32,14 @@ public class ThreadingService {
     private final OptOutRepository optOuts;
     private final AuditLog audit;
     private final Clock clock;
+    private final TenantRepository tenants;
+    private final String defaultConfirmation;
 
     public ThreadingService(ConversationRepository conversations, MessageRepository messages,
-                            OptOutRepository optOuts, AuditLog audit, Clock clock) {
+                            OptOutRepository optOuts, AuditLog audit, Clock clock, TenantRepository tenants,
+                            GatewayProperties properties) {
+        this.tenants = tenants;
+        this.defaultConfirmation = properties.getOptout().getConfirmationText();
         this.conversations = conversations;
         this.messages = messages;
         this.optOuts = optOuts;
@@ -39,7 +47,9 @@ public class ThreadingService {
         this.clock = clock;
     }
 
-    public record Threaded(long conversationId, boolean conversationCreated, Long messageId, boolean duplicate) {
+    /** @param confirmationId the opt-out confirmation queued with this message, to be sent after commit */
+    public record Threaded(long conversationId, boolean conversationCreated, Long messageId, boolean duplicate,
+                           Long confirmationId) {
     }
 
     @Transactional
@@ -50,15 +60,17 @@ public class ThreadingService {
         Optional<Long> messageId = messages.insertInbound(conversation.id(), m, now);
         if (messageId.isEmpty()) {
             LOG.debug("re-delivered {} message {} of tenant {}: already stored", m.channel(), m.providerMessageId(), m.tenant());
-            return new Threaded(conversation.id(), false, null, true);
+            return new Threaded(conversation.id(), false, null, true, null);
         }
+        Long confirmationId = null;
         if (m.optOut() != null) {
-            recordOptOut(m, now);
+            confirmationId = recordOptOut(m, conversation.id(), now);
         }
-        return new Threaded(conversation.id(), conversation.created(), messageId.get(), false);
+        return new Threaded(conversation.id(), conversation.created(), messageId.get(), false, confirmationId);
     }
 
-    private void recordOptOut(InboundMessage m, Instant now) {
+    /** Writes the opt-out and its audit entry; queues the one confirmation when the opt-out is new. */
+    private Long recordOptOut(InboundMessage m, long conversationId, Instant now) {
         Optional<Long> optOutId = optOuts.recordIfNotActive(m.tenantId(), m.channel(), m.from(), m.optOut(),
                 m.providerMessageId(), now);
         Map<String, Object> detail = new LinkedHashMap<>();
@@ -69,5 +81,14 @@ public class ThreadingService {
                 "contact:" + m.from(), m.channel().wire(), m.from(), null, detail));
         LOG.info("opt-out {} for tenant {} on {} ({})", optOutId.isPresent() ? "recorded" : "repeated",
                 m.tenant(), m.channel(), m.optOut());
+        // Twilio's Advanced Opt-Out answers the sender itself; a second confirmation would be noise.
+        if (optOutId.isEmpty() || m.optOut().startsWith("provider:")) {
+            return null;
+        }
+        String text = tenants.optOutConfirmationText(m.tenantId());
+        OutboundMessage confirmation = new OutboundMessage(null, m.tenantId(), m.tenant(), m.channel(), m.channelId(),
+                conversationId, m.from(), text == null ? defaultConfirmation : text,
+                OutboundMessage.KIND_OPTOUT_CONFIRMATION, "system:optout-confirmation", null, null, null, null);
+        return messages.insertOutbound(conversationId, confirmation, m.to(), now).orElseThrow();
     }
 }

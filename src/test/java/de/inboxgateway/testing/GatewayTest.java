@@ -31,7 +31,20 @@ import de.inboxgateway.webhook.TwilioSignature;
         "gateway.channels.refresh-interval=1h",
         "gateway.events.port=0"
 })
+@org.springframework.context.annotation.Import(GatewayTest.TestClock.class)
 public abstract class GatewayTest {
+
+    @org.springframework.boot.test.context.TestConfiguration(proxyBeanMethods = false)
+    static class TestClock {
+        @org.springframework.context.annotation.Bean
+        @org.springframework.context.annotation.Primary
+        MutableClock mutableClock() {
+            return new MutableClock();
+        }
+    }
+
+    @Autowired
+    protected MutableClock clock;
 
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
     public static final List<String> ALL_SCOPES = List.of("messaging:read", "messaging:send", "contacts:write",
@@ -48,8 +61,15 @@ public abstract class GatewayTest {
     protected ObjectMapper mapper;
     protected Http http;
 
+    /** Loopback fakes of Twilio and the Graph API, one each for the whole test JVM. */
+    protected static final FakeProvider TWILIO = FakeProvider.twilio();
+    protected static final FakeProvider GRAPH = FakeProvider.graph();
+
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
+        registry.add("gateway.twilio.base-url", TWILIO::baseUrl);
+        registry.add("gateway.whatsapp.base-url", GRAPH::baseUrl);
+        registry.add("gateway.providers.response-timeout", () -> "2s");
         registry.add("spring.datasource.url", TestDatabase::url);
         registry.add("spring.datasource.username", () -> TestDatabase.USER);
         registry.add("spring.datasource.password", () -> TestDatabase.PASSWORD);
@@ -63,6 +83,9 @@ public abstract class GatewayTest {
                 where schemaname = 'public' and tablename <> 'flyway_schema_history'""", String.class);
         jdbc.execute("truncate " + String.join(", ", tables) + " restart identity cascade");
         channelDirectory.refresh();
+        clock.reset();
+        TWILIO.reset();
+        GRAPH.reset();
         http = new Http(port);
     }
 

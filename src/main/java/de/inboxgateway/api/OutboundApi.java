@@ -1,0 +1,189 @@
+package de.inboxgateway.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.apache.camel.Body;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.access.ApiPrincipal;
+import de.inboxgateway.outbound.OutboundMessage;
+import de.inboxgateway.outbound.OutboundStore;
+import de.inboxgateway.outbound.SendOutcome;
+import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.Channel;
+import de.inboxgateway.support.GatewayExchange;
+import de.inboxgateway.support.Json;
+import de.inboxgateway.support.PhoneNumbers;
+import de.inboxgateway.tenant.ChannelConfig;
+import de.inboxgateway.tenant.ChannelDirectory;
+import de.inboxgateway.threading.MessageRepository;
+
+/**
+ * The outbound API's edges: a send request becomes an {@link OutboundMessage} of the key's tenant
+ * (exactly one recipient, a channel the tenant has), and the stored outcome becomes the answer.
+ */
+@Component("outboundApi")
+public class OutboundApi {
+
+    static final int WHATSAPP_MAX_TEXT = 4096;
+    static final int SMS_MAX_TEXT = 1600;
+    private final Json json;
+    private final PhoneNumbers phones;
+    private final ChannelDirectory channels;
+    private final OutboundStore store;
+    private final MessageRepository messages;
+
+    public OutboundApi(Json json, PhoneNumbers phones, ChannelDirectory channels, OutboundStore store,
+                       MessageRepository messages) {
+        this.json = json;
+        this.phones = phones;
+        this.channels = channels;
+        this.store = store;
+        this.messages = messages;
+    }
+
+    public OutboundMessage parse(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal,
+                                 @Header("Idempotency-Key") String idempotencyKey, @Body byte[] body) {
+        JsonNode req = json.read(body, JsonNode.class);
+        if (!req.isObject()) {
+            throw ApiException.invalid("body must be a JSON object");
+        }
+        JsonNode to = req.path("to");
+        if (to.isArray()) {
+            throw ApiException.invalid("exactly one recipient per request: 'to' must be one phone number, not a list");
+        }
+        if (!to.isTextual()) {
+            throw ApiException.invalid("'to' is required: the recipient's phone number");
+        }
+        Channel channel = Channel.parse(req.path("channel").asText(null));
+        JsonNode text = req.path("text");
+        if (!text.isTextual() || text.asText().isBlank()) {
+            throw ApiException.invalid("'text' is required");
+        }
+        int max = channel == Channel.WHATSAPP ? WHATSAPP_MAX_TEXT : SMS_MAX_TEXT;
+        if (text.asText().length() > max) {
+            throw ApiException.invalid("'text' is longer than " + max + " characters, the " + channel + " limit");
+        }
+        String from = req.path("from").isTextual() ? phones.toE164(req.path("from").asText()) : null;
+        ChannelConfig sender = senderChannel(principal, channel, from);
+        String recipient = phones.toE164(to.asText());
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
+        if (key != null && key.length() > 200) {
+            throw ApiException.invalid("Idempotency-Key is longer than 200 characters");
+        }
+        return new OutboundMessage(null, principal.tenantId(), principal.tenantSlug(), channel, sender.id(), null,
+                recipient, text.asText(), OutboundMessage.KIND_MESSAGE, principal.actor(), null, key,
+                key == null ? null : hash(channel.wire(), recipient, String.valueOf(from), text.asText()), null);
+    }
+
+    /** A new attempt of an earlier outbound message, through every gate again. */
+    public OutboundMessage resend(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal,
+                                  @Header("id") String id, @Header("Idempotency-Key") String idempotencyKey) {
+        MessageRepository.OutboundRow original = messages.findOutbound(principal.tenantId(), parseId(id))
+                .orElseThrow(() -> ApiException.notFound("no outbound message " + id));
+        if (!OutboundMessage.KIND_MESSAGE.equals(original.kind())) {
+            throw ApiException.invalid("an opt-out confirmation cannot be resent");
+        }
+        Channel channel = Channel.parse(original.channel());
+        ChannelConfig sender = original.channelId() == null ? null : channels.byId(original.channelId()).orElse(null);
+        if (sender == null || sender.tenantId() != principal.tenantId()) {
+            sender = senderChannel(principal, channel, null);
+        }
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
+        return new OutboundMessage(null, principal.tenantId(), principal.tenantSlug(), channel, sender.id(), null,
+                original.recipient(), original.text(), OutboundMessage.KIND_MESSAGE, principal.actor(), original.id(),
+                key, key == null ? null : hash("resend", String.valueOf(original.id())), null);
+    }
+
+    /** Before any gate: a request repeated under its Idempotency-Key gets the first answer. */
+    public OutboundMessage replay(@Body OutboundMessage m) {
+        return store.replayOf(m).map(m::replaying).orElse(m);
+    }
+
+    public Reply reply(@Body Object body, @ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal) {
+        SendOutcome outcome;
+        if (body instanceof SendOutcome o) {
+            outcome = o;
+        } else if (body instanceof OutboundMessage m && m.isReplay()) {
+            outcome = store.outcome(principal.tenantId(), m.replayOf(), true);
+        } else if (body instanceof OutboundMessage m && m.id() != null) {
+            outcome = store.outcome(principal.tenantId(), m.id(), false); // attempted elsewhere already
+        } else {
+            throw new IllegalStateException("unexpected outbound result " + body);
+        }
+        if (!outcome.replayed() && outcome.errorReason() != null
+                && ("OPTOUT_ACTIVE".equals(outcome.errorReason()) || "WHATSAPP_WINDOW_CLOSED".equals(outcome.errorReason()))) {
+            // The provider refused for a reason the gates stand for: answer as the gate would.
+            throw ApiException.conflict(outcome.errorReason(), "the provider refused the message: " + outcome.errorMessage()
+                    + " (provider code " + outcome.errorCode() + ")").withDetail("messageId", outcome.messageId());
+        }
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("id", outcome.messageId());
+        v.put("status", outcome.status());
+        v.put("conversationId", outcome.conversationId());
+        v.put("providerMessageId", outcome.providerMessageId());
+        v.put("error", outcome.errorCode() == null ? null : errorView(outcome));
+        if (outcome.replayed()) {
+            v.put("replayed", true);
+        }
+        return Reply.accepted(v);
+    }
+
+    public Object get(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal, @Header("id") String id) {
+        return MessageView.of(messages.find(principal.tenantId(), parseId(id))
+                .orElseThrow(() -> ApiException.notFound("no message " + id)));
+    }
+
+    private static Map<String, Object> errorView(SendOutcome o) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("code", o.errorCode());
+        e.put("message", o.errorMessage());
+        e.put("reason", o.errorReason());
+        return e;
+    }
+
+    private ChannelConfig senderChannel(ApiPrincipal principal, Channel channel, String from) {
+        // Only the key's own tenant's numbers are candidates: a key can never send from another tenant's channel.
+        var own = channels.forTenant(principal.tenantId()).stream().filter(c -> c.channel() == channel)
+                .sorted(Comparator.comparingLong(ChannelConfig::id)).toList();
+        if (own.isEmpty()) {
+            throw ApiException.conflict("CHANNEL_NOT_CONFIGURED", "tenant " + principal.tenantSlug() + " has no "
+                    + channel + " number");
+        }
+        if (from == null) {
+            return own.get(0);
+        }
+        return own.stream().filter(c -> c.address().equals(from)).findFirst()
+                .orElseThrow(() -> new ApiException(403, "PERMISSION_DENIED", from + " is not a " + channel
+                        + " number of tenant " + principal.tenantSlug()));
+    }
+
+    private static long parseId(String id) {
+        try {
+            return Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw ApiException.notFound("no message " + id);
+        }
+    }
+
+    private static byte[] hash(String... parts) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (String part : parts) {
+                digest.update(part.getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

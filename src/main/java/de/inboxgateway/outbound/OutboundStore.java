@@ -1,0 +1,117 @@
+package de.inboxgateway.outbound;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Optional;
+
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import de.inboxgateway.audit.AuditLog;
+import de.inboxgateway.optout.OptOutRepository;
+import de.inboxgateway.status.StatusEventRepository;
+import de.inboxgateway.support.ApiException;
+import de.inboxgateway.tenant.ChannelConfig;
+import de.inboxgateway.tenant.ChannelDirectory;
+import de.inboxgateway.threading.ConversationRepository;
+import de.inboxgateway.threading.MessageRepository;
+
+/**
+ * The outbound lifecycle in the database: queued before the provider call (committed, so a crash
+ * never loses what was asked), claimed exactly once just before it, then sent with the provider id
+ * or failed with the provider's code. Each step is its own short transaction: no transaction is
+ * held open across a network call.
+ */
+@Service("outboundStore")
+public class OutboundStore {
+
+    private final ConversationRepository conversations;
+    private final MessageRepository messages;
+    private final StatusEventRepository statusEvents;
+    private final OptOutRepository optOuts;
+    private final ChannelDirectory channels;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public OutboundStore(ConversationRepository conversations, MessageRepository messages,
+                         StatusEventRepository statusEvents, OptOutRepository optOuts, ChannelDirectory channels,
+                         AuditLog audit, Clock clock) {
+        this.conversations = conversations;
+        this.messages = messages;
+        this.statusEvents = statusEvents;
+        this.optOuts = optOuts;
+        this.channels = channels;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Stores the message as queued; with a used Idempotency-Key, marks it as a replay of the first instead. */
+    @Transactional
+    public OutboundMessage queue(OutboundMessage m) {
+        Instant now = clock.instant();
+        long conversationId = conversations.upsertForOutbound(m.tenantId(), m.channel(), m.to(), now);
+        String sender = channels.byId(m.channelId()).map(ChannelConfig::address).orElse(null);
+        Optional<Long> id = messages.insertOutbound(conversationId, m, sender, now);
+        if (id.isPresent()) {
+            return m.queued(id.get(), conversationId);
+        }
+        // A concurrent request with the same key committed first: answer with its message.
+        return m.replaying(requireSameRequest(m));
+    }
+
+    /** An earlier message under the same Idempotency-Key, or empty. */
+    public Optional<Long> replayOf(OutboundMessage m) {
+        if (m.idempotencyKey() == null) {
+            return Optional.empty();
+        }
+        return messages.findByIdempotencyKey(m.tenantId(), m.idempotencyKey()).map(existing -> requireSameRequest(m));
+    }
+
+    private long requireSameRequest(OutboundMessage m) {
+        MessageRepository.Idempotent existing = messages.findByIdempotencyKey(m.tenantId(), m.idempotencyKey())
+                .orElseThrow(() -> new IllegalStateException("idempotency key vanished"));
+        if (!Arrays.equals(existing.requestHash(), m.requestHash())) {
+            throw ApiException.conflict("IDEMPOTENCY_KEY_REUSED",
+                    "this Idempotency-Key was used for a different request");
+        }
+        return existing.id();
+    }
+
+    /** The one attempt: false when another thread or instance attempted this message already. */
+    public boolean claim(OutboundMessage m) {
+        return messages.claim(m.id(), clock.instant());
+    }
+
+    /**
+     * Stores the provider's answer. An accepted message also takes any status the provider reported
+     * before we knew its id; a refusal that means "unsubscribed" records the opt-out it reveals.
+     */
+    @Transactional
+    public SendOutcome recordResult(OutboundMessage m, ProviderResult result) {
+        Instant now = clock.instant();
+        if (result.accepted()) {
+            messages.recordAccepted(m.id(), result.providerMessageId(), now);
+            statusEvents.best(m.tenantId(), m.channel().wire(), result.providerMessageId()).ifPresent(best ->
+                    messages.advanceStatus(m.tenantId(), m.channel().wire(), result.providerMessageId(), best.status(),
+                            best.rank(), best.errorCode(), best.errorMessage(), now));
+        } else {
+            messages.recordFailed(m.id(), result.errorCode(), result.errorMessage(), result.reason(), now);
+            if (ProviderErrors.TWILIO_UNSUBSCRIBED.equals(result.errorCode())) {
+                Optional<Long> optOut = optOuts.recordIfNotActive(m.tenantId(), m.channel(), m.to(),
+                        "provider:twilio-21610", null, now);
+                audit.record(new AuditLog.Entry(m.tenantId(), "optout.provider-signal", "provider:twilio",
+                        m.channel().wire(), m.to(), null, java.util.Map.of("errorCode", result.errorCode(),
+                        "messageId", m.id(), "newOptOut", optOut.isPresent())));
+            }
+        }
+        return outcome(m.tenantId(), m.id(), false);
+    }
+
+    public SendOutcome outcome(long tenantId, long messageId, boolean replayed) {
+        MessageRepository.OutboundRow row = messages.findOutbound(tenantId, messageId)
+                .orElseThrow(() -> ApiException.notFound("no outbound message " + messageId));
+        return new SendOutcome(row.id(), row.conversationId(), row.status(), row.providerMessageId(), row.errorCode(),
+                row.errorMessage(), row.errorReason(), replayed);
+    }
+}

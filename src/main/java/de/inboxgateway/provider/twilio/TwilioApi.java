@@ -1,0 +1,74 @@
+package de.inboxgateway.provider.twilio;
+
+import com.twilio.exception.ApiException;
+import com.twilio.rest.api.v2010.account.Message;
+import com.twilio.type.PhoneNumber;
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.outbound.OutboundMessage;
+import de.inboxgateway.outbound.ProviderResult;
+import de.inboxgateway.provider.whatsapp.GraphApi;
+import de.inboxgateway.tenant.ChannelConfig;
+import de.inboxgateway.tenant.ChannelDirectory;
+
+/**
+ * The SMS provider endpoint's two halves around camel-twilio: the {@code CamelTwilio.*} headers of
+ * {@code message/creator} (numbers as PhoneNumber objects, which the component requires; the
+ * messaging service as sender when the channel has one; our status callback URL), and the reading
+ * of the created Message or Twilio's error.
+ */
+@Component("twilioApi")
+public class TwilioApi {
+
+    public static final String COMPONENT = "twilioComponent";
+    private final ChannelDirectory channels;
+    private final TwilioClients clients;
+    private final String statusCallback;
+
+    public TwilioApi(ChannelDirectory channels, TwilioClients clients, GatewayProperties properties) {
+        this.channels = channels;
+        this.clients = clients;
+        String base = properties.getPublicBaseUrl();
+        this.statusCallback = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/webhooks/sms/status";
+    }
+
+    public void prepare(Exchange exchange) {
+        OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
+        ChannelConfig channel = channels.byId(m.channelId()).orElseThrow(() -> de.inboxgateway.support.ApiException
+                .conflict("CHANNEL_NOT_CONFIGURED", "channel " + m.channelId() + " is gone"));
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader("CamelTwilio.to", new PhoneNumber(m.to()));
+        if (channel.messagingServiceSid() != null) {
+            message.setHeader("CamelTwilio.messagingServiceSid", channel.messagingServiceSid());
+        } else {
+            message.setHeader("CamelTwilio.from", new PhoneNumber(channel.address()));
+        }
+        message.setHeader("CamelTwilio.body", m.text());
+        message.setHeader("CamelTwilio.statusCallback", statusCallback);
+        message.setBody(null);
+        exchange.setProperty(COMPONENT, clients.componentFor(channel));
+    }
+
+    public ProviderResult accepted(Exchange exchange) {
+        Message created = exchange.getMessage().getBody(Message.class);
+        exchange.getMessage().removeHeaders("*");
+        return ProviderResult.accepted(created.getSid());
+    }
+
+    public ProviderResult failure(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        exchange.getMessage().removeHeaders("*");
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ApiException api && api.getCode() != null) {
+                return ProviderResult.rejected(String.valueOf(api.getCode()), api.getMessage());
+            }
+            if (t instanceof ApiException api && api.getStatusCode() != null) {
+                return ProviderResult.rejected("HTTP_" + api.getStatusCode(), api.getMessage());
+            }
+        }
+        return GraphApi.networkFailure(e);
+    }
+}

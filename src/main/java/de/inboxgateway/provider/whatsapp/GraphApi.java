@@ -1,0 +1,103 @@
+package de.inboxgateway.provider.whatsapp;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.outbound.OutboundMessage;
+import de.inboxgateway.outbound.ProviderErrors;
+import de.inboxgateway.outbound.ProviderResult;
+import de.inboxgateway.provider.ProviderEndpoints;
+import de.inboxgateway.support.ApiException;
+import de.inboxgateway.tenant.ChannelConfig;
+import de.inboxgateway.tenant.ChannelDirectory;
+
+/**
+ * The WhatsApp provider endpoint's two halves around camel-http: the Graph API request
+ * ({@code POST /{version}/{phone-number-id}/messages}, bearer token from the channel) and the
+ * reading of its answer. Keyed on Meta's error code, never on the text.
+ */
+@Component("graphApi")
+public class GraphApi {
+
+    /** Exchange property: the request URL, built here so no token or id is pasted into a route. */
+    public static final String URL = "graphUrl";
+    private final ChannelDirectory channels;
+    private final ProviderEndpoints endpoints;
+    private final ObjectMapper mapper;
+
+    public GraphApi(ChannelDirectory channels, ProviderEndpoints endpoints, ObjectMapper mapper) {
+        this.channels = channels;
+        this.endpoints = endpoints;
+        this.mapper = mapper;
+    }
+
+    public void prepare(Exchange exchange) throws IOException {
+        OutboundMessage m = exchange.getMessage().getBody(OutboundMessage.class);
+        ChannelConfig channel = channels.byId(m.channelId())
+                .orElseThrow(() -> ApiException.conflict("CHANNEL_NOT_CONFIGURED", "channel " + m.channelId() + " is gone"));
+        ObjectNode body = mapper.createObjectNode()
+                .put("messaging_product", "whatsapp")
+                .put("recipient_type", "individual")
+                .put("to", m.to())
+                .put("type", "text");
+        body.putObject("text").put("body", m.text()).put("preview_url", false);
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_METHOD, "POST");
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader("Authorization", "Bearer " + channel.secrets().accessToken());
+        message.setBody(mapper.writeValueAsBytes(body));
+        exchange.setProperty(URL, endpoints.graphBaseUrl(channel) + "/" + endpoints.graphApiVersion() + "/"
+                + channel.phoneNumberId() + "/messages");
+    }
+
+    public ProviderResult result(Exchange exchange) {
+        var message = exchange.getMessage();
+        Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        String raw = message.getBody(String.class);
+        message.removeHeaders("*"); // the response's headers must not travel on
+        JsonNode json;
+        try {
+            json = raw == null || raw.isBlank() ? mapper.createObjectNode() : mapper.readTree(raw);
+        } catch (IOException e) {
+            json = mapper.createObjectNode();
+        }
+        if (status != null && status >= 200 && status < 300) {
+            String id = json.path("messages").path(0).path("id").asText(null);
+            return id != null ? ProviderResult.accepted(id)
+                    : ProviderResult.rejected("INVALID_PROVIDER_RESPONSE", "Graph API answered " + status + " without a message id");
+        }
+        JsonNode error = json.path("error");
+        String code = error.has("code") ? error.path("code").asText() : "HTTP_" + status;
+        String text = error.path("message").asText("Graph API answered HTTP " + status);
+        return ProviderResult.rejected(code, text);
+    }
+
+    /** The call itself failed: refused before sending, or no answer in time (outcome unknown). */
+    public ProviderResult failure(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        exchange.getMessage().removeHeaders("*");
+        return networkFailure(e);
+    }
+
+    public static ProviderResult networkFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ApiException api) { // refused by the gateway itself before anything was sent
+                return new ProviderResult(false, null, api.code(), api.getMessage(), api.code());
+            }
+            if (t instanceof ConnectException || t instanceof UnknownHostException
+                    || t instanceof org.apache.hc.client5.http.HttpHostConnectException) {
+                return ProviderResult.rejected(ProviderErrors.UNREACHABLE, "provider not reachable: " + t.getMessage());
+            }
+        }
+        return ProviderResult.rejected(ProviderErrors.TIMEOUT, "no answer from the provider in time; the message may or "
+                + "may not have been sent, so it is not retried automatically (" + (e == null ? "" : e.getClass().getSimpleName()) + ")");
+    }
+}
