@@ -50,7 +50,7 @@ public class OptOutsApi {
     public Object consent(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal,
                           @Header("channel") String channel, @Header("phone") String phone, @Body byte[] body) {
         Channel c = Channel.parse(channel);
-        String e164 = phones.toE164(phone);
+        String e164 = phones.toE164(pathSegment(phone));
         ConsentRequest req = json.read(body, ConsentRequest.class);
         if (req.source() == null || req.source().isBlank() || req.source().length() > 500) {
             throw ApiException.invalid("source is required: how the consent was documented (e.g. 'signed form 2026-03-02')");
@@ -78,6 +78,18 @@ public class OptOutsApi {
         audit.record(new AuditLog.Entry(principal.tenantId(), "optout.consent", principal.actor(), c.wire(), e164, null,
                 detail));
         return Rows.view(optOuts.findById(principal.tenantId(), id).orElseThrow());
+    }
+
+    /** A phone number from a path: %2B49… and +49… both mean +49… (a path keeps '+' literal). */
+    static String pathSegment(String raw) {
+        if (raw == null || raw.indexOf('%') < 0) {
+            return raw;
+        }
+        try {
+            return java.net.URLDecoder.decode(raw.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "INVALID_PHONE", "not a phone number: " + raw);
+        }
     }
 
     public Object list(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal,

@@ -59,6 +59,11 @@ public final class Http {
         return post(path, body.getBytes(StandardCharsets.UTF_8), headers);
     }
 
+    public Response patch(String path, String body, String... headers) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)), headers);
+    }
+
     public Response put(String path, String body, String... headers) {
         return send(HttpRequest.newBuilder(URI.create(base + path))
                 .PUT(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)), headers);

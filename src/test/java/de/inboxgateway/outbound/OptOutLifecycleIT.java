@@ -1,0 +1,170 @@
+package de.inboxgateway.outbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import de.inboxgateway.testing.FakeProvider;
+import de.inboxgateway.testing.Fixtures;
+import de.inboxgateway.testing.GatewayTest;
+import de.inboxgateway.testing.Http;
+
+/** STOP → one confirmation → every send refused → documented re-consent → sends again. */
+class OptOutLifecycleIT extends GatewayTest {
+
+    private TestTenant mueller;
+    private int seq;
+
+    @BeforeEach
+    void provision() {
+        mueller = fixtureTenant();
+    }
+
+    private Http.Response smsFromAnna(String text) {
+        return postTwilioSigned("/webhooks/sms", Map.of("MessageSid", String.format("SMlife%028d", ++seq),
+                "From", Fixtures.ANNA, "To", Fixtures.TWILIO_NUMBER, "Body", text, "AccountSid", Fixtures.ACCOUNT_SID),
+                Fixtures.AUTH_TOKEN);
+    }
+
+    private Http.Response sendSms(String text) {
+        return http.post("/api/v1/messages", json(Map.of("channel", "sms", "to", Fixtures.ANNA, "text", text)),
+                "Authorization", mueller.bearer(), "Content-Type", "application/json");
+    }
+
+    private Http.Response consent(String body) {
+        return http.post("/api/v1/optouts/sms/%2B4917612345678/consent", body, "Authorization", mueller.bearer(),
+                "Content-Type", "application/json");
+    }
+
+    private static String bodyOf(FakeProvider.Request r) {
+        for (String pair : r.body().split("&")) {
+            if (pair.startsWith("Body=")) {
+                return URLDecoder.decode(pair.substring(5), StandardCharsets.UTF_8);
+            }
+        }
+        return "";
+    }
+
+    @Test
+    void stopIsConfirmedExactlyOnceOnTheSameChannel() {
+        assertThat(smsFromAnna("STOP").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> TWILIO.requests().size() == 1);
+        String text = bodyOf(TWILIO.requests().get(0));
+        assertThat(text).startsWith("Sie erhalten über diesen Kanal keine Nachrichten mehr").contains("telefonisch");
+        Map<String, Object> confirmation = jdbc.queryForMap("select * from message where kind = 'optout-confirmation'");
+        await().atMost(Duration.ofSeconds(5)).until(() -> "sent".equals(
+                jdbc.queryForObject("select status from message where kind = 'optout-confirmation'", String.class)));
+        assertThat(confirmation.get("recipient")).isEqualTo(Fixtures.ANNA);
+        assertThat(count("select count(*) from audit_entry where type = 'optout.confirmation-passed'")).isEqualTo(1);
+
+        // Writing STOP again, or Twilio delivering the first STOP again, sends nothing more.
+        smsFromAnna("stop");
+        postTwilioSigned("/webhooks/sms", Map.of("MessageSid", String.format("SMlife%028d", 1), "From", Fixtures.ANNA,
+                "To", Fixtures.TWILIO_NUMBER, "Body", "STOP", "AccountSid", Fixtures.ACCOUNT_SID), Fixtures.AUTH_TOKEN);
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> TWILIO.requests().size() == 1);
+        assertThat(count("select count(*) from message where kind = 'optout-confirmation'")).isEqualTo(1);
+    }
+
+    @Test
+    void whatsappStopIsConfirmedOnWhatsappWithTheTenantsOwnText() {
+        assertThat(http.patch("/admin/v1/tenants/mueller", "{\"optOutConfirmationText\":\"Abgemeldet. Tel. 030 123456\"}",
+                admin()).status()).isEqualTo(200);
+        postWhatsappSigned(whatsappText(Fixtures.PHONE_NUMBER_ID, "4917612345678", "wamid.stop-wa",
+                Instant.now().getEpochSecond(), "ABMELDEN"), Fixtures.APP_SECRET);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> GRAPH.requests().size() == 1);
+        assertThat(GRAPH.requests().get(0).body()).contains("Abgemeldet. Tel. 030 123456");
+        assertThat(TWILIO.requests()).isEmpty();
+    }
+
+    @Test
+    void twiliosOwnOptOutReplyIsNotDoubled() {
+        postTwilioFixture("/webhooks/sms", "sms/inbound-stop-advanced-opt-out.form.txt");
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> TWILIO.requests().isEmpty());
+        assertThat(count("select count(*) from optout")).isEqualTo(1);
+    }
+
+    @Test
+    void writingAgainDoesNotLiftTheOptOutButADocumentedConsentDoes() {
+        smsFromAnna("STOP");
+        await().atMost(Duration.ofSeconds(10)).until(() -> TWILIO.requests().size() == 1);
+        smsFromAnna("Hallo, ich habe eine Frage zur Heizung");
+        assertThat(sendSms("Antwort").code()).isEqualTo("OPTOUT_ACTIVE");
+
+        assertThat(consent("{\"consentedAt\":\"2026-03-02T10:00:00Z\"}").code()).isEqualTo("INVALID_REQUEST");
+        assertThat(consent("{\"source\":\"Formular\"}").code()).isEqualTo("INVALID_REQUEST");
+        assertThat(consent("{\"source\":\"Formular\",\"consentedAt\":\"2999-01-01T00:00:00Z\"}").code()).isEqualTo("INVALID_REQUEST");
+        String readOnly = apiKey("mueller", List.of("messaging:read", "messaging:send"));
+        assertThat(http.post("/api/v1/optouts/sms/%2B4917612345678/consent", "{}", "Authorization", "Bearer " + readOnly,
+                "Content-Type", "application/json").code()).isEqualTo("PERMISSION_DENIED");
+
+        Http.Response ended = consent("{\"source\":\"Unterschriebenes Formular vom 02.03.2026\","
+                + "\"consentedAt\":\"2026-03-02T10:00:00Z\",\"note\":\"Mieterakte WE 3\"}");
+        assertThat(ended.status()).as(ended.toString()).isEqualTo(200);
+        assertThat(ended.json().path("active").asBoolean()).isFalse();
+        assertThat(ended.json().path("endSource").asText()).isEqualTo("Unterschriebenes Formular vom 02.03.2026");
+
+        assertThat(sendSms("Antwort").status()).isEqualTo(202);
+        Http.Response history = http.get("/api/v1/optouts?channel=sms", "Authorization", mueller.bearer());
+        assertThat(history.json().path("items")).hasSize(1);
+        assertThat(history.json().path("items").get(0).path("endedAt").isNull()).isFalse();
+        assertThat(count("select count(*) from audit_entry where type = 'optout.consent'")).isEqualTo(1);
+        // Nothing active any more: a second consent finds nothing.
+        assertThat(consent("{\"source\":\"x\",\"consentedAt\":\"2026-03-02T10:00:00Z\"}").status()).isEqualTo(404);
+        // A later STOP opts out again, with a new row; the history keeps both.
+        smsFromAnna("STOP");
+        assertThat(count("select count(*) from optout where phone = ?", Fixtures.ANNA)).isEqualTo(2);
+    }
+
+    @Test
+    void noSendThatStartsAfterTheOptOutCommittedReachesTheProvider() throws Exception {
+        AtomicInteger counter = new AtomicInteger();
+        AtomicBoolean running = new AtomicBoolean(true);
+        record Attempt(String text, long startedNanos, int status) {
+        }
+        ConcurrentLinkedQueue<Attempt> attempts = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        for (int t = 0; t < 6; t++) {
+            pool.submit(() -> {
+                while (running.get()) {
+                    String text = "parallel-" + counter.incrementAndGet();
+                    long started = System.nanoTime();
+                    attempts.add(new Attempt(text, started, sendSms(text).status()));
+                }
+            });
+        }
+        Thread.sleep(400);
+        assertThat(smsFromAnna("STOP").status()).isEqualTo(200);
+        long committed = System.nanoTime(); // the 200 came after the commit
+        Thread.sleep(600);
+        running.set(false);
+        pool.shutdown();
+        assertThat(pool.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+
+        List<String> reached = new ArrayList<>(TWILIO.requests().stream().map(OptOutLifecycleIT::bodyOf).toList());
+        List<Attempt> after = attempts.stream().filter(a -> a.startedNanos() > committed).toList();
+        assertThat(after).isNotEmpty();
+        assertThat(after).allSatisfy(a -> {
+            assertThat(a.status()).as(a.text()).isEqualTo(409);
+            assertThat(reached).as(a.text()).doesNotContain(a.text());
+        });
+        assertThat(attempts.stream().filter(a -> a.startedNanos() < committed && a.status() == 202)).isNotEmpty();
+    }
+}
