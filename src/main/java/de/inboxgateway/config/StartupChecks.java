@@ -13,8 +13,12 @@ public class StartupChecks {
     private static final Logger LOG = LoggerFactory.getLogger(StartupChecks.class);
     private final GatewayProperties properties;
 
-    public StartupChecks(GatewayProperties properties) {
+    public StartupChecks(GatewayProperties properties, org.springframework.core.env.Environment environment) {
         this.properties = properties;
+        // The sandbox beside a production profile is a configuration error, not a warning.
+        if (properties.getSandbox().isEnabled() && (environment.matchesProfiles("prod") || environment.matchesProfiles("production"))) {
+            throw new IllegalStateException("gateway.sandbox.enabled=true together with a production profile: refusing to start");
+        }
     }
 
     @EventListener(ApplicationReadyEvent.class)

@@ -105,6 +105,19 @@ public class ChannelDirectory {
         return lookup(() -> snapshot.all().stream().filter(c -> c.id() == id).findFirst().orElse(null));
     }
 
+    /** A sandbox SMS channel sending through a messaging service instead of a number. */
+    public Optional<ChannelConfig> forTenantlessSandbox(Channel channel, String messagingServiceSid) {
+        if (messagingServiceSid == null) {
+            return Optional.empty();
+        }
+        return snapshot.all().stream().filter(c -> c.channel() == channel && c.sandbox()
+                && messagingServiceSid.equals(c.messagingServiceSid())).findFirst();
+    }
+
+    public List<ChannelConfig> all() {
+        return snapshot.all();
+    }
+
     public List<ChannelConfig> forTenant(long tenantId) {
         return snapshot.all().stream().filter(c -> c.tenantId() == tenantId).toList();
     }

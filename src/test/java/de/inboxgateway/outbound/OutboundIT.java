@@ -444,4 +444,17 @@ class OutboundIT extends GatewayTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void sandboxChannelsCannotBeCreatedOrUsedWhileTheSandboxIsOff() {
+        Http.Response refused = http.post("/admin/v1/tenants/mueller/channels",
+                "{\"channel\":\"sms\",\"phoneNumber\":\"+4930555555\",\"sandbox\":true}", admin());
+        assertThat(refused.status()).isEqualTo(400);
+        // A sandbox channel left in the database never falls through to the real provider.
+        jdbc.update("update channel set sandbox = true where channel = 'sms'");
+        channelDirectory.refresh();
+        Http.Response r = sendSms(Fixtures.ANNA, "Sandbox aus");
+        assertThat(r.json().path("error").path("code").asText()).isEqualTo("CHANNEL_NOT_CONFIGURED");
+        assertThat(TWILIO.requests()).isEmpty();
+    }
 }
