@@ -14,6 +14,8 @@ import org.springframework.stereotype.Component;
 
 import de.inboxgateway.access.ApiPrincipal;
 import de.inboxgateway.audit.AuditLog;
+import de.inboxgateway.events.EventLog;
+import de.inboxgateway.threading.ConversationRepository;
 import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Json;
@@ -31,8 +33,13 @@ public class OptOutsApi {
     private final Json json;
     private final AuditLog audit;
     private final Clock clock;
+    private final EventLog events;
+    private final ConversationRepository conversations;
 
-    public OptOutsApi(OptOutRepository optOuts, PhoneNumbers phones, Json json, AuditLog audit, Clock clock) {
+    public OptOutsApi(OptOutRepository optOuts, PhoneNumbers phones, Json json, AuditLog audit, Clock clock,
+                      EventLog events, ConversationRepository conversations) {
+        this.events = events;
+        this.conversations = conversations;
         this.optOuts = optOuts;
         this.phones = phones;
         this.json = json;
@@ -47,6 +54,7 @@ public class OptOutsApi {
      * Ends an active opt-out with a documented re-consent (source and date are required). Writing
      * again later never does this by itself; the history stays.
      */
+    @org.springframework.transaction.annotation.Transactional
     public Object consent(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal,
                           @Header("channel") String channel, @Header("phone") String phone, @Body byte[] body) {
         Channel c = Channel.parse(channel);
@@ -77,6 +85,9 @@ public class OptOutsApi {
         detail.put("note", req.note());
         audit.record(new AuditLog.Entry(principal.tenantId(), "optout.consent", principal.actor(), c.wire(), e164, null,
                 detail));
+        events.publish(principal.tenantId(), "messaging.optin", conversations.find(principal.tenantId(), c, e164)
+                .orElse(null), e164, EventLog.map("channel", c.wire(), "phone", e164, "source", req.source().strip(),
+                "consentedAt", consentedAt.toString()));
         return Rows.view(optOuts.findById(principal.tenantId(), id).orElseThrow());
     }
 

@@ -28,6 +28,31 @@ public class GatewayProperties {
     private final Whatsapp whatsapp = new Whatsapp();
     private final Providers providers = new Providers();
     private final Sandbox sandbox = new Sandbox();
+    private final Events events = new Events();
+
+    public static class Events {
+        /** WebSocket port of the event feed (its own Vert.x server). */
+        private int port = 8081;
+        /** How long events stay replayable with ?since=. */
+        private Duration retention = Duration.ofDays(7);
+        /** Bytes a screen may have waiting to be written before it counts as too slow and is closed. */
+        private int maxQueuedBytes = 1024 * 1024;
+        /** The feed server's socket send buffer; small enough that a stalled screen is noticed soon. */
+        private int sendBufferBytes = 64 * 1024;
+        /** How often the feed re-reads the event table even without NOTIFY (a safety net). */
+        private Duration pollInterval = Duration.ofSeconds(5);
+
+        public int getPort() { return port; }
+        public void setPort(int port) { this.port = port; }
+        public Duration getRetention() { return retention; }
+        public void setRetention(Duration retention) { this.retention = retention; }
+        public int getMaxQueuedBytes() { return maxQueuedBytes; }
+        public void setMaxQueuedBytes(int maxQueuedBytes) { this.maxQueuedBytes = maxQueuedBytes; }
+        public int getSendBufferBytes() { return sendBufferBytes; }
+        public void setSendBufferBytes(int sendBufferBytes) { this.sendBufferBytes = sendBufferBytes; }
+        public Duration getPollInterval() { return pollInterval; }
+        public void setPollInterval(Duration pollInterval) { this.pollInterval = pollInterval; }
+    }
 
     public static class Twilio {
         /** Twilio REST API base; tests point it at a loopback fake. */
@@ -127,4 +152,5 @@ public class GatewayProperties {
     public Whatsapp getWhatsapp() { return whatsapp; }
     public Providers getProviders() { return providers; }
     public Sandbox getSandbox() { return sandbox; }
+    public Events getEvents() { return events; }
 }

@@ -9,6 +9,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import de.inboxgateway.audit.AuditLog;
+import de.inboxgateway.events.EventLog;
 import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.status.StatusEventRepository;
 import de.inboxgateway.support.ApiException;
@@ -33,10 +34,12 @@ public class OutboundStore {
     private final ChannelDirectory channels;
     private final AuditLog audit;
     private final Clock clock;
+    private final EventLog events;
 
     public OutboundStore(ConversationRepository conversations, MessageRepository messages,
                          StatusEventRepository statusEvents, OptOutRepository optOuts, ChannelDirectory channels,
-                         AuditLog audit, Clock clock) {
+                         AuditLog audit, Clock clock, EventLog events) {
+        this.events = events;
         this.conversations = conversations;
         this.messages = messages;
         this.statusEvents = statusEvents;
@@ -50,10 +53,19 @@ public class OutboundStore {
     @Transactional
     public OutboundMessage queue(OutboundMessage m) {
         Instant now = clock.instant();
-        long conversationId = conversations.upsertForOutbound(m.tenantId(), m.channel(), m.to(), now);
+        ConversationRepository.Upserted conversation = conversations.upsertForOutbound(m.tenantId(), m.channel(), m.to(), now);
+        long conversationId = conversation.id();
         String sender = channels.byId(m.channelId()).map(ChannelConfig::address).orElse(null);
         Optional<Long> id = messages.insertOutbound(conversationId, m, sender, now);
         if (id.isPresent()) {
+            if (conversation.created()) {
+                events.publish(m.tenantId(), "conversation.created", conversationId, m.to(),
+                        EventLog.map("channel", m.channel().wire(), "phone", m.to()));
+            }
+            events.publish(m.tenantId(), "messaging.outbound", conversationId, m.to(), EventLog.map(
+                    "channel", m.channel().wire(), "phone", m.to(), "message", EventLog.map(
+                            "id", id.get(), "direction", "outbound", "type", "text", "kind", m.kind(),
+                            "textPreview", EventLog.preview(m.text()), "status", "queued", "sentBy", m.actor())));
             return m.queued(id.get(), conversationId);
         }
         // A concurrent request with the same key committed first: answer with its message.
@@ -103,9 +115,18 @@ public class OutboundStore {
                 audit.record(new AuditLog.Entry(m.tenantId(), "optout.provider-signal", "provider:twilio",
                         m.channel().wire(), m.to(), null, java.util.Map.of("errorCode", result.errorCode(),
                         "messageId", m.id(), "newOptOut", optOut.isPresent())));
+                if (optOut.isPresent()) {
+                    events.publish(m.tenantId(), "messaging.optout", m.conversationId(), m.to(), EventLog.map(
+                            "channel", m.channel().wire(), "phone", m.to(), "source", "provider:twilio-21610"));
+                }
             }
         }
-        return outcome(m.tenantId(), m.id(), false);
+        SendOutcome outcome = outcome(m.tenantId(), m.id(), false);
+        events.publish(m.tenantId(), "messaging.status", outcome.conversationId(), m.to(), EventLog.map(
+                "channel", m.channel().wire(), "phone", m.to(), "message", EventLog.map("id", m.id(),
+                        "direction", "outbound", "status", outcome.status(), "errorCode", outcome.errorCode(),
+                        "errorReason", outcome.errorReason(), "providerMessageId", outcome.providerMessageId())));
+        return outcome;
     }
 
     public SendOutcome outcome(long tenantId, long messageId, boolean replayed) {

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
+import de.inboxgateway.events.EventLog;
 import de.inboxgateway.normalize.StatusUpdate;
 import de.inboxgateway.threading.MessageRepository;
 
@@ -21,12 +22,14 @@ import de.inboxgateway.threading.MessageRepository;
 public class StatusUpdater {
 
     private static final Logger LOG = LoggerFactory.getLogger(StatusUpdater.class);
-    private final StatusEventRepository events;
+    private final StatusEventRepository statusEvents;
     private final MessageRepository messages;
     private final Clock clock;
+    private final EventLog eventLog;
 
-    public StatusUpdater(StatusEventRepository events, MessageRepository messages, Clock clock) {
-        this.events = events;
+    public StatusUpdater(StatusEventRepository statusEvents, MessageRepository messages, Clock clock, EventLog events) {
+        this.statusEvents = statusEvents;
+        this.eventLog = events;
         this.messages = messages;
         this.clock = clock;
     }
@@ -38,7 +41,7 @@ public class StatusUpdater {
     public Applied apply(StatusUpdate s) {
         Instant now = clock.instant();
         int rank = StatusRank.of(s.status());
-        if (!events.insertIfNew(s, rank, now)) {
+        if (!statusEvents.insertIfNew(s, rank, now)) {
             return new Applied(false, null); // the provider repeated itself
         }
         if (rank < 0) {
@@ -47,6 +50,9 @@ public class StatusUpdater {
         }
         Optional<MessageRepository.Advanced> advanced = messages.advanceStatus(s.tenantId(), s.channel().wire(),
                 s.providerMessageId(), s.status(), rank, s.errorCode(), s.errorMessage(), now);
+        advanced.ifPresent(a -> eventLog.publish(s.tenantId(), "messaging.status", a.conversationId(), s.recipient(), EventLog.map(
+                "channel", s.channel().wire(), "message", EventLog.map("id", a.id(), "direction", "outbound",
+                        "status", s.status(), "errorCode", s.errorCode(), "providerMessageId", s.providerMessageId()))));
         return new Applied(true, advanced.map(MessageRepository.Advanced::id).orElse(null));
     }
 }

@@ -50,17 +50,23 @@ public class ConversationRepository {
     }
 
     /** The conversation an outbound message belongs to; created if the ERP writes first. */
-    public long upsertForOutbound(long tenantId, Channel channel, String phone, Instant now) {
+    public Upserted upsertForOutbound(long tenantId, Channel channel, String phone, Instant now) {
         return jdbc.queryForObject("""
                 insert into conversation as c (tenant_id, channel, phone, created_at, last_message_at)
                 values (:tenant, :channel, :phone, :now, :now)
                 on conflict (tenant_id, phone, channel) do update
                    set last_message_at = greatest(c.last_message_at, excluded.last_message_at)
-                returning id""", new MapSqlParameterSource()
+                returning id, (xmax = 0) as created""", new MapSqlParameterSource()
                 .addValue("tenant", tenantId)
                 .addValue("channel", channel.wire())
                 .addValue("phone", phone)
-                .addValue("now", Timestamp.from(now)), Long.class);
+                .addValue("now", Timestamp.from(now)),
+                (rs, row) -> new Upserted(rs.getLong("id"), rs.getBoolean("created")));
+    }
+
+    public Optional<Long> find(long tenantId, Channel channel, String phone) {
+        return jdbc.queryForList("select id from conversation where tenant_id = :tenant and channel = :channel and phone = :phone",
+                Map.of("tenant", tenantId, "channel", channel.wire(), "phone", phone), Long.class).stream().findFirst();
     }
 
     /** The contact's last inbound time on this channel (provider timestamp), if they ever wrote. */

@@ -14,6 +14,7 @@ import org.springframework.transaction.annotation.Transactional;
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.normalize.InboundMessage;
 import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.events.EventLog;
 import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.tenant.TenantRepository;
@@ -34,10 +35,12 @@ public class ThreadingService {
     private final Clock clock;
     private final TenantRepository tenants;
     private final String defaultConfirmation;
+    private final EventLog events;
 
     public ThreadingService(ConversationRepository conversations, MessageRepository messages,
                             OptOutRepository optOuts, AuditLog audit, Clock clock, TenantRepository tenants,
-                            GatewayProperties properties) {
+                            GatewayProperties properties, EventLog events) {
+        this.events = events;
         this.tenants = tenants;
         this.defaultConfirmation = properties.getOptout().getConfirmationText();
         this.conversations = conversations;
@@ -62,6 +65,17 @@ public class ThreadingService {
             LOG.debug("re-delivered {} message {} of tenant {}: already stored", m.channel(), m.providerMessageId(), m.tenant());
             return new Threaded(conversation.id(), false, null, true, null);
         }
+        if (conversation.created()) {
+            events.publish(m.tenantId(), "conversation.created", conversation.id(), m.from(),
+                    EventLog.map("channel", m.channel().wire(), "phone", m.from()));
+        }
+        events.publish(m.tenantId(), "messaging.inbound", conversation.id(), m.from(), EventLog.map(
+                "channel", m.channel().wire(), "phone", m.from(), "message", EventLog.map(
+                        "id", messageId.get(), "direction", "inbound", "type", m.type(),
+                        "textPreview", EventLog.preview(m.text()), "status", "received",
+                        "hasMedia", m.media() != null && !m.media().isEmpty(),
+                        "providerTimestamp", m.providerTimestamp() == null ? null : m.providerTimestamp().toString(),
+                        "profileName", m.profileName())));
         Long confirmationId = null;
         if (m.optOut() != null) {
             confirmationId = recordOptOut(m, conversation.id(), now);
@@ -79,6 +93,11 @@ public class ThreadingService {
         optOutId.ifPresent(id -> detail.put("optOutId", id));
         audit.record(new AuditLog.Entry(m.tenantId(), optOutId.isPresent() ? "optout.created" : "optout.repeated",
                 "contact:" + m.from(), m.channel().wire(), m.from(), null, detail));
+        if (optOutId.isPresent()) {
+            events.publish(m.tenantId(), "messaging.optout", conversationId, m.from(), EventLog.map(
+                    "channel", m.channel().wire(), "phone", m.from(), "source", m.optOut(),
+                    "sourceMessageId", m.providerMessageId()));
+        }
         LOG.info("opt-out {} for tenant {} on {} ({})", optOutId.isPresent() ? "recorded" : "repeated",
                 m.tenant(), m.channel(), m.optOut());
         // Twilio's Advanced Opt-Out answers the sender itself; a second confirmation would be noise.
@@ -89,6 +108,12 @@ public class ThreadingService {
         OutboundMessage confirmation = new OutboundMessage(null, m.tenantId(), m.tenant(), m.channel(), m.channelId(),
                 conversationId, m.from(), text == null ? defaultConfirmation : text,
                 OutboundMessage.KIND_OPTOUT_CONFIRMATION, "system:optout-confirmation", null, null, null, null);
-        return messages.insertOutbound(conversationId, confirmation, m.to(), now).orElseThrow();
+        long id = messages.insertOutbound(conversationId, confirmation, m.to(), now).orElseThrow();
+        events.publish(m.tenantId(), "messaging.outbound", conversationId, m.from(), EventLog.map(
+                "channel", m.channel().wire(), "phone", m.from(), "message", EventLog.map(
+                        "id", id, "direction", "outbound", "type", "text", "kind", OutboundMessage.KIND_OPTOUT_CONFIRMATION,
+                        "textPreview", EventLog.preview(confirmation.text()), "status", "queued",
+                        "sentBy", confirmation.actor())));
+        return id;
     }
 }

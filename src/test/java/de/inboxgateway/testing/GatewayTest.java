@@ -29,7 +29,10 @@ import de.inboxgateway.webhook.TwilioSignature;
         "gateway.admin-token=" + GatewayTest.ADMIN_TOKEN,
         "gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL,
         "gateway.channels.refresh-interval=1h",
-        "gateway.events.port=0"
+        "gateway.events.port=0",
+        "gateway.events.max-queued-bytes=16384",
+        "gateway.events.send-buffer-bytes=4096",
+        "gateway.events.poll-interval=1s"
 })
 @org.springframework.context.annotation.Import(GatewayTest.TestClock.class)
 public abstract class GatewayTest {
@@ -65,6 +68,18 @@ public abstract class GatewayTest {
     protected static final FakeProvider TWILIO = FakeProvider.twilio();
     protected static final FakeProvider GRAPH = FakeProvider.graph();
 
+    /** The event feed's WebSocket port of this context (chosen at start: gateway.events.port=0). */
+    @org.springframework.beans.factory.annotation.Value("${gateway.events.port}")
+    protected int eventsPort;
+
+    public static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
         registry.add("gateway.twilio.base-url", TWILIO::baseUrl);
@@ -81,7 +96,23 @@ public abstract class GatewayTest {
         List<String> tables = jdbc.queryForList("""
                 select tablename from pg_tables
                 where schemaname = 'public' and tablename <> 'flyway_schema_history'""", String.class);
-        jdbc.execute("truncate " + String.join(", ", tables) + " restart identity cascade");
+        // Asynchronous work of the previous test (a confirmation being sent) may hold a lock: retry.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                jdbc.execute("truncate " + String.join(", ", tables) + " restart identity cascade");
+                break;
+            } catch (org.springframework.dao.DataAccessException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
         channelDirectory.refresh();
         clock.reset();
         TWILIO.reset();

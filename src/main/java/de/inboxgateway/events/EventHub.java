@@ -1,0 +1,244 @@
+package de.inboxgateway.events;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.ServerWebSocket;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.tenant.Tenant;
+import de.inboxgateway.tenant.TenantRepository;
+
+/**
+ * This instance's inbox screens, per tenant, and the delivery of the tenant's events to them.
+ * The event table is the source of truth: a NOTIFY only says "look", and each delivery reads every
+ * committed event after the last one this instance delivered, so a lost notification or a dropped
+ * LISTEN connection delays an event but never loses it.
+ *
+ * <p>Per tenant, registering a screen (with its replay from {@code ?since=}) and delivering new
+ * events take the same lock, and each screen remembers the last id it got: the seam between replay
+ * and live stream has no gap and no duplicate. Writes use Vert.x's non-blocking write queue, bounded
+ * per screen; a screen whose queue is full is closed (4008, "too slow") and resumes with since, so a
+ * stalled screen never holds up the others.
+ */
+@Component("eventHub")
+public class EventHub {
+
+    /** Close code for a screen that cannot keep up; it reconnects with ?since=<last id it got>. */
+    public static final short TOO_SLOW = 4008;
+    private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
+    private static final int PAGE = 500;
+
+    private final EventLog log;
+    private final TenantRepository tenants;
+    private final ObjectMapper mapper;
+    private final int maxQueuedBytes;
+    private final Map<Long, TenantFeed> feeds = new ConcurrentHashMap<>();
+    private final Map<String, TenantFeed> feedByConnection = new ConcurrentHashMap<>();
+
+    public EventHub(EventLog log, TenantRepository tenants, ObjectMapper mapper, GatewayProperties properties) {
+        this.log = log;
+        this.tenants = tenants;
+        this.mapper = mapper;
+        this.maxQueuedBytes = properties.getEvents().getMaxQueuedBytes();
+    }
+
+    private static final class Screen {
+        final String key;
+        final ServerWebSocket socket;
+        long lastSent;
+
+        Screen(String key, ServerWebSocket socket, long lastSent) {
+            this.key = key;
+            this.socket = socket;
+            this.lastSent = lastSent;
+        }
+    }
+
+    private static final class TenantFeed {
+        final long tenantId;
+        final String slug;
+        final Map<String, Screen> screens = new ConcurrentHashMap<>();
+        long lastDelivered = -1;
+
+        TenantFeed(long tenantId, String slug) {
+            this.tenantId = tenantId;
+            this.slug = slug;
+        }
+    }
+
+    /**
+     * A screen connected (the handshake was authenticated by {@link EventsServerConfiguration}). The tenant is
+     * read from the socket's real path, never from a header: query parameters become headers too.
+     */
+    public void opened(@Body ServerWebSocket socket, @Header("CamelVertxWebsocket.connectionKey") String key) {
+        String slug = tenantOf(socket.path());
+        Optional<Tenant> tenant = slug == null ? Optional.empty() : tenants.findBySlug(slug);
+        if (tenant.isEmpty()) {
+            socket.close((short) 1008, "unknown tenant");
+            return;
+        }
+        Long since = since(socket.query());
+        socket.setWriteQueueMaxSize(maxQueuedBytes);
+        TenantFeed feed = feeds.computeIfAbsent(tenant.get().id(), id -> new TenantFeed(id, slug));
+        synchronized (feed) {
+            if (feed.lastDelivered < 0) {
+                feed.lastDelivered = log.lastId(feed.tenantId);
+            }
+            Screen screen = new Screen(key, socket, since == null ? feed.lastDelivered : since);
+            if (since != null && since < feed.lastDelivered) {
+                replay(feed, screen);
+            }
+            screen.lastSent = Math.max(screen.lastSent, feed.lastDelivered);
+            if (socket.isClosed()) {
+                return;
+            }
+            feed.screens.put(key, screen);
+            feedByConnection.put(key, feed);
+        }
+        LOG.debug("events: screen {} of tenant {} connected (since {})", key, slug, since);
+    }
+
+    public void closed(@Header("CamelVertxWebsocket.connectionKey") String key) {
+        TenantFeed feed = feedByConnection.remove(key);
+        if (feed != null) {
+            feed.screens.remove(key);
+        }
+    }
+
+    /** Delivers every committed event of the tenant this instance has not delivered yet. */
+    public void deliver(@Body Long tenantId) {
+        TenantFeed feed = feeds.get(tenantId);
+        if (feed == null) {
+            return;
+        }
+        synchronized (feed) {
+            if (feed.screens.isEmpty()) {
+                feed.lastDelivered = -1; // re-read when the next screen connects
+                return;
+            }
+            List<EventLog.StoredEvent> page;
+            do {
+                page = log.after(feed.tenantId, feed.lastDelivered, PAGE);
+                for (EventLog.StoredEvent event : page) {
+                    String json = toJson(feed.slug, event);
+                    for (Screen screen : feed.screens.values()) {
+                        if (event.id() > screen.lastSent) {
+                            send(feed, screen, event.id(), json);
+                        }
+                    }
+                    feed.lastDelivered = event.id();
+                }
+            } while (page.size() == PAGE);
+        }
+    }
+
+    /** After a lost LISTEN connection, and as a periodic safety net: deliver whatever is due. */
+    public void deliverAll() {
+        for (Long tenantId : feeds.keySet()) {
+            try {
+                deliver(tenantId);
+            } catch (RuntimeException e) {
+                LOG.warn("events: catch-up for tenant {} failed: {}", tenantId, e.getMessage());
+            }
+        }
+    }
+
+    public int screens() {
+        return feedByConnection.size();
+    }
+
+    private void replay(TenantFeed feed, Screen screen) {
+        long after = screen.lastSent;
+        List<EventLog.StoredEvent> page;
+        do {
+            page = log.after(feed.tenantId, after, PAGE);
+            for (EventLog.StoredEvent event : page) {
+                if (event.id() > feed.lastDelivered) {
+                    return; // the live stream delivers the rest
+                }
+                send(feed, screen, event.id(), toJson(feed.slug, event));
+                after = event.id();
+            }
+        } while (page.size() == PAGE && !screen.socket.isClosed());
+    }
+
+    private void send(TenantFeed feed, Screen screen, long id, String json) {
+        if (screen.socket.isClosed()) {
+            feed.screens.remove(screen.key);
+            return;
+        }
+        if (screen.socket.writeQueueFull()) {
+            LOG.info("events: screen {} of tenant {} is too slow, closing it at event {}", screen.key, feed.slug, screen.lastSent);
+            feed.screens.remove(screen.key);
+            feedByConnection.remove(screen.key);
+            screen.socket.close(TOO_SLOW, "too slow; reconnect with since=" + screen.lastSent);
+            return;
+        }
+        screen.socket.writeTextMessage(json);
+        screen.lastSent = id;
+    }
+
+    String toJson(String slug, EventLog.StoredEvent event) {
+        try {
+            ObjectNode node = mapper.createObjectNode();
+            node.put("id", event.id());
+            node.put("type", event.type());
+            node.put("tenant", slug);
+            node.put("at", event.at().toString());
+            if (event.conversationId() == null) {
+                node.putNull("conversationId");
+            } else {
+                node.put("conversationId", event.conversationId());
+            }
+            if (event.contactExternalId() == null) {
+                node.putNull("contact");
+            } else {
+                node.putObject("contact").put("externalId", event.contactExternalId()).put("name", event.contactName())
+                        .put("role", event.contactRole());
+            }
+            JsonNode payload = mapper.readTree(event.payload());
+            payload.fields().forEachRemaining(f -> node.set(f.getKey(), f.getValue()));
+            return mapper.writeValueAsString(node);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String tenantOf(String path) {
+        if (path == null || !path.startsWith("/events/")) {
+            return null;
+        }
+        String slug = path.substring("/events/".length());
+        return slug.matches("[a-z0-9][a-z0-9-]{0,62}") ? slug : null;
+    }
+
+    static Long since(String query) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith("since=")) {
+                try {
+                    long value = Long.parseLong(URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8));
+                    return value < 0 ? 0L : value;
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+}

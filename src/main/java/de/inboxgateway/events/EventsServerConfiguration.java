@@ -1,0 +1,69 @@
+package de.inboxgateway.events;
+
+import java.util.Optional;
+
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import de.inboxgateway.access.ApiKeyRepository;
+import de.inboxgateway.access.ApiPrincipal;
+import de.inboxgateway.access.Scope;
+
+/**
+ * The Vert.x server behind the camel-vertx-websocket consumer, with authentication before the
+ * upgrade: a missing, revoked or foreign-tenant key, or one without {@code events:read}, gets 401
+ * and never a socket. The key comes as {@code ?token=} (browsers cannot set headers on a
+ * WebSocket) or as {@code Authorization: Bearer}. Tokens are never logged.
+ */
+@Configuration(proxyBeanMethods = false)
+public class EventsServerConfiguration {
+
+    @Bean(destroyMethod = "close")
+    public Vertx vertx() {
+        return Vertx.vertx();
+    }
+
+    /** Bounded socket buffers: a screen that stops reading fills them, and the feed notices. */
+    @Bean
+    public io.vertx.core.http.HttpServerOptions eventsServerOptions(de.inboxgateway.config.GatewayProperties properties) {
+        return new io.vertx.core.http.HttpServerOptions()
+                .setSendBufferSize(properties.getEvents().getSendBufferBytes())
+                .setTcpKeepAlive(true)
+                .setMaxWebSocketFrameSize(65536);
+    }
+
+    /** The component picks up the single Router bean; Camel's own route is added after this one. */
+    @Bean
+    public Router eventsRouter(Vertx vertx, ApiKeyRepository keys) {
+        Router router = Router.router(vertx);
+        router.route("/events/:tenant").blockingHandler(ctx -> authenticate(ctx, keys), false);
+        return router;
+    }
+
+    static void authenticate(RoutingContext ctx, ApiKeyRepository keys) {
+        String token = ctx.request().getParam("token");
+        String header = ctx.request().getHeader("Authorization");
+        if ((token == null || token.isBlank()) && header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = header.substring(7).strip();
+        }
+        Optional<ApiPrincipal> principal = Optional.empty();
+        try {
+            principal = token == null || token.isBlank() ? Optional.empty() : keys.findActive(token);
+        } catch (RuntimeException storageDown) {
+            ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+                    .end("{\"code\":\"STORAGE_UNAVAILABLE\",\"message\":\"retry later\"}");
+            return;
+        }
+        String tenant = ctx.pathParam("tenant");
+        if (principal.isEmpty() || !principal.get().scopes().contains(Scope.EVENTS_READ)
+                || !principal.get().tenantSlug().equals(tenant)) {
+            ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
+                    .end("{\"code\":\"UNAUTHENTICATED\",\"message\":\"an API key with events:read of this tenant is required\"}");
+            return;
+        }
+        ctx.next();
+    }
+}
