@@ -37,6 +37,8 @@ public class GatewayProperties {
         private Duration retention = Duration.ofDays(7);
         /** Bytes a screen may have waiting to be written before it counts as too slow and is closed. */
         private int maxQueuedBytes = 1024 * 1024;
+        /** How long a screen may stay with a full queue before it is closed as too slow. */
+        private Duration slowScreenGrace = Duration.ofSeconds(10);
         /** The feed server's socket send buffer; small enough that a stalled screen is noticed soon. */
         private int sendBufferBytes = 64 * 1024;
         /** How often the feed re-reads the event table even without NOTIFY (a safety net). */
@@ -48,6 +50,8 @@ public class GatewayProperties {
         public void setRetention(Duration retention) { this.retention = retention; }
         public int getMaxQueuedBytes() { return maxQueuedBytes; }
         public void setMaxQueuedBytes(int maxQueuedBytes) { this.maxQueuedBytes = maxQueuedBytes; }
+        public Duration getSlowScreenGrace() { return slowScreenGrace; }
+        public void setSlowScreenGrace(Duration slowScreenGrace) { this.slowScreenGrace = slowScreenGrace; }
         public int getSendBufferBytes() { return sendBufferBytes; }
         public void setSendBufferBytes(int sendBufferBytes) { this.sendBufferBytes = sendBufferBytes; }
         public Duration getPollInterval() { return pollInterval; }

@@ -30,8 +30,10 @@ import de.inboxgateway.tenant.TenantRepository;
  * <p>Per tenant, registering a screen (with its replay from {@code ?since=}) and delivering new
  * events take the same lock, and each screen remembers the last id it got: the seam between replay
  * and live stream has no gap and no duplicate. Writes use Vert.x's non-blocking write queue, bounded
- * per screen; a screen whose queue is full is closed (4008, "too slow") and resumes with since, so a
- * stalled screen never holds up the others.
+ * per screen. A screen whose queue fills up is paused: it gets nothing more until its queue drains,
+ * then catches up from the table in order. A screen still full after the grace period is closed
+ * (4008, "too slow") and resumes with since. So a burst never costs a healthy screen an event, and a
+ * stalled screen never holds up the others or the pipeline.
  */
 @Component("eventHub")
 public class EventHub {
@@ -45,6 +47,12 @@ public class EventHub {
     private final TenantRepository tenants;
     private final ObjectMapper mapper;
     private final int maxQueuedBytes;
+    private final long graceNanos;
+    private final java.util.concurrent.ExecutorService catchUps = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "event-catch-up");
+        t.setDaemon(true);
+        return t;
+    });
     private final Map<Long, TenantFeed> feeds = new ConcurrentHashMap<>();
     private final Map<String, TenantFeed> feedByConnection = new ConcurrentHashMap<>();
 
@@ -53,12 +61,15 @@ public class EventHub {
         this.tenants = tenants;
         this.mapper = mapper;
         this.maxQueuedBytes = properties.getEvents().getMaxQueuedBytes();
+        this.graceNanos = properties.getEvents().getSlowScreenGrace().toNanos();
     }
 
     private static final class Screen {
         final String key;
         final ServerWebSocket socket;
         long lastSent;
+        boolean paused;
+        long pausedAtNanos;
 
         Screen(String key, ServerWebSocket socket, long lastSent) {
             this.key = key;
@@ -94,8 +105,9 @@ public class EventHub {
         socket.setWriteQueueMaxSize(maxQueuedBytes);
         TenantFeed feed = feeds.computeIfAbsent(tenant.get().id(), id -> new TenantFeed(id, slug));
         synchronized (feed) {
-            if (feed.lastDelivered < 0) {
-                feed.lastDelivered = log.lastId(feed.tenantId);
+            long committed = log.lastId(feed.tenantId);
+            if (feed.lastDelivered < 0 || feed.lastDelivered > committed) { // > only after a database reset
+                feed.lastDelivered = committed;
             }
             Screen screen = new Screen(key, socket, since == null ? feed.lastDelivered : since);
             if (since != null && since < feed.lastDelivered) {
@@ -114,7 +126,9 @@ public class EventHub {
     public void closed(@Header("CamelVertxWebsocket.connectionKey") String key) {
         TenantFeed feed = feedByConnection.remove(key);
         if (feed != null) {
-            feed.screens.remove(key);
+            synchronized (feed) {
+                feed.screens.remove(key);
+            }
         }
     }
 
@@ -135,13 +149,38 @@ public class EventHub {
                 for (EventLog.StoredEvent event : page) {
                     String json = toJson(feed.slug, event);
                     for (Screen screen : feed.screens.values()) {
-                        if (event.id() > screen.lastSent) {
+                        if (event.id() > screen.lastSent && !screen.paused) {
                             send(feed, screen, event.id(), json);
                         }
                     }
                     feed.lastDelivered = event.id();
                 }
             } while (page.size() == PAGE);
+            closeStalled(feed);
+        }
+    }
+
+    /** A paused screen's queue drained: it gets what it missed, in order, then the live stream again. */
+    private void catchUp(TenantFeed feed, Screen screen) {
+        synchronized (feed) {
+            if (!screen.paused || !feed.screens.containsKey(screen.key)) {
+                return;
+            }
+            screen.paused = false;
+            replay(feed, screen);
+        }
+    }
+
+    private void closeStalled(TenantFeed feed) {
+        long now = System.nanoTime();
+        for (Screen screen : feed.screens.values()) {
+            if (screen.paused && now - screen.pausedAtNanos > graceNanos) {
+                LOG.info("events: screen {} of tenant {} is too slow, closing it at event {}", screen.key, feed.slug,
+                        screen.lastSent);
+                feed.screens.remove(screen.key);
+                feedByConnection.remove(screen.key);
+                screen.socket.close(TOO_SLOW, "too slow; reconnect with since=" + screen.lastSent);
+            }
         }
     }
 
@@ -170,6 +209,9 @@ public class EventHub {
                     return; // the live stream delivers the rest
                 }
                 send(feed, screen, event.id(), toJson(feed.slug, event));
+                if (screen.paused) {
+                    return; // continues when the queue drains
+                }
                 after = event.id();
             }
         } while (page.size() == PAGE && !screen.socket.isClosed());
@@ -181,10 +223,12 @@ public class EventHub {
             return;
         }
         if (screen.socket.writeQueueFull()) {
-            LOG.info("events: screen {} of tenant {} is too slow, closing it at event {}", screen.key, feed.slug, screen.lastSent);
-            feed.screens.remove(screen.key);
-            feedByConnection.remove(screen.key);
-            screen.socket.close(TOO_SLOW, "too slow; reconnect with since=" + screen.lastSent);
+            screen.paused = true;
+            screen.pausedAtNanos = System.nanoTime();
+            screen.socket.drainHandler(v -> catchUps.execute(() -> catchUp(feed, screen)));
+            if (!screen.socket.writeQueueFull()) { // it drained before the handler was in place
+                catchUps.execute(() -> catchUp(feed, screen));
+            }
             return;
         }
         screen.socket.writeTextMessage(json);

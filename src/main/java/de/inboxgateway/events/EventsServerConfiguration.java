@@ -39,27 +39,38 @@ public class EventsServerConfiguration {
     @Bean
     public Router eventsRouter(Vertx vertx, ApiKeyRepository keys) {
         Router router = Router.router(vertx);
-        router.route("/events/:tenant").blockingHandler(ctx -> authenticate(ctx, keys), false);
+        router.route("/events/:tenant").handler(ctx -> authenticate(ctx, keys));
         return router;
     }
 
+    /**
+     * The key lookup is a database query, so it runs off the event loop; the request is paused
+     * meanwhile, because the upgrade must happen before Vert.x has consumed the request.
+     */
     static void authenticate(RoutingContext ctx, ApiKeyRepository keys) {
-        String token = ctx.request().getParam("token");
+        String param = ctx.request().getParam("token");
         String header = ctx.request().getHeader("Authorization");
-        if ((token == null || token.isBlank()) && header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = header.substring(7).strip();
-        }
-        Optional<ApiPrincipal> principal = Optional.empty();
-        try {
-            principal = token == null || token.isBlank() ? Optional.empty() : keys.findActive(token);
-        } catch (RuntimeException storageDown) {
-            ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
-                    .end("{\"code\":\"STORAGE_UNAVAILABLE\",\"message\":\"retry later\"}");
-            return;
-        }
+        String token = param != null && !param.isBlank() ? param
+                : header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
+        ctx.request().pause();
+        ctx.vertx().<Optional<ApiPrincipal>>executeBlocking(
+                () -> token == null || token.isBlank() ? Optional.<ApiPrincipal>empty() : keys.findActive(token), false)
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        ctx.request().resume();
+                        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+                                .end("{\"code\":\"STORAGE_UNAVAILABLE\",\"message\":\"retry later\"}");
+                    } else {
+                        decide(ctx, result.result());
+                    }
+                });
+    }
+
+    private static void decide(RoutingContext ctx, Optional<ApiPrincipal> principal) {
         String tenant = ctx.pathParam("tenant");
         if (principal.isEmpty() || !principal.get().scopes().contains(Scope.EVENTS_READ)
                 || !principal.get().tenantSlug().equals(tenant)) {
+            ctx.request().resume();
             ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
                     .end("{\"code\":\"UNAUTHENTICATED\",\"message\":\"an API key with events:read of this tenant is required\"}");
             return;

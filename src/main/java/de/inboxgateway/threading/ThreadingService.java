@@ -72,6 +72,7 @@ public class ThreadingService {
         events.publish(m.tenantId(), "messaging.inbound", conversation.id(), m.from(), EventLog.map(
                 "channel", m.channel().wire(), "phone", m.from(), "message", EventLog.map(
                         "id", messageId.get(), "direction", "inbound", "type", m.type(),
+                        "providerMessageId", m.providerMessageId(),
                         "textPreview", EventLog.preview(m.text()), "status", "received",
                         "hasMedia", m.media() != null && !m.media().isEmpty(),
                         "providerTimestamp", m.providerTimestamp() == null ? null : m.providerTimestamp().toString(),

@@ -31,6 +31,7 @@ import de.inboxgateway.webhook.TwilioSignature;
         "gateway.channels.refresh-interval=1h",
         "gateway.events.port=0",
         "gateway.events.max-queued-bytes=16384",
+        "gateway.events.slow-screen-grace=2s",
         "gateway.events.send-buffer-bytes=4096",
         "gateway.events.poll-interval=1s"
 })
@@ -52,7 +53,7 @@ public abstract class GatewayTest {
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
     public static final List<String> ALL_SCOPES = List.of("messaging:read", "messaging:send", "contacts:write",
             "optouts:manage", "events:read", "audit:read", "gdpr:erase");
-    private static final String SECRETS_KEY = Base64.getEncoder().encodeToString(randomBytes(32));
+    protected static final String SECRETS_KEY = Base64.getEncoder().encodeToString(randomBytes(32));
 
     @LocalServerPort
     protected int port;
