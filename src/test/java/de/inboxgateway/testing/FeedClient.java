@@ -23,7 +23,8 @@ public final class FeedClient implements WebSocket.Listener, AutoCloseable {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
-    private final List<Long> arrivalNanos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** A field the client adds to each event: System.nanoTime() when its frame arrived. */
+    public static final String RECEIVED_NANOS = "_receivedNanos";
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final StringBuilder partial = new StringBuilder();
     private WebSocket socket;
@@ -61,8 +62,11 @@ public final class FeedClient implements WebSocket.Listener, AutoCloseable {
         partial.append(data);
         if (last) {
             try {
-                events.add(MAPPER.readTree(partial.toString()));
-                arrivalNanos.add(System.nanoTime());
+                long arrived = System.nanoTime();
+                com.fasterxml.jackson.databind.node.ObjectNode event =
+                        (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(partial.toString());
+                event.put(RECEIVED_NANOS, arrived); // when the frame arrived, not when a test looked
+                events.add(event);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
