@@ -51,7 +51,7 @@ public class StatusUpdater {
         Optional<MessageRepository.Advanced> advanced = messages.advanceStatus(s.tenantId(), s.channel().wire(),
                 s.providerMessageId(), s.status(), rank, s.errorCode(), s.errorMessage(), now);
         advanced.ifPresent(a -> eventLog.publish(s.tenantId(), "messaging.status", a.conversationId(), s.recipient(), EventLog.map(
-                "channel", s.channel().wire(), "message", EventLog.map("id", a.id(), "direction", "outbound",
+                "channel", s.channel().wire(), "phone", s.recipient(), "message", EventLog.map("id", a.id(), "direction", "outbound",
                         "status", s.status(), "errorCode", s.errorCode(), "providerMessageId", s.providerMessageId()))));
         return new Applied(true, advanced.map(MessageRepository.Advanced::id).orElse(null));
     }
