@@ -32,7 +32,8 @@ public class EventsServerConfiguration {
         return new io.vertx.core.http.HttpServerOptions()
                 .setSendBufferSize(properties.getEvents().getSendBufferBytes())
                 .setTcpKeepAlive(true)
-                .setMaxWebSocketFrameSize(65536);
+                .setMaxWebSocketFrameSize(65536)
+                .setWebSocketClosingTimeout(5); // seconds a closed screen gets to answer before its connection is dropped
     }
 
     /** The component picks up the single Router bean; Camel's own route is added after this one. */

@@ -230,6 +230,7 @@ class EventFeedIT extends GatewayTest {
 
     @Test
     void aStalledScreenIsClosedWhileTheOthersKeepReceiving() throws Exception {
+        await().atMost(WAIT).until(() -> hub.screens() == 0); // screens of earlier tests are gone
         try (FeedClient healthy = feed(mueller, null); Socket stalled = new Socket()) {
             stalled.setReceiveBufferSize(4096);
             stalled.connect(new InetSocketAddress("localhost", eventsPort));
@@ -260,6 +261,13 @@ class EventFeedIT extends GatewayTest {
             assertThat(all).hasSize(301);
             assertConsecutive(all);
             await().atMost(WAIT).until(() -> hub.screens() == 1); // the stalled one was let go
+            assertThat(healthy.closed()).isNotDone();
+            // The stalled socket's connection ends: what it has buffered, then end of stream.
+            stalled.setSoTimeout(15_000);
+            byte[] sink = new byte[8192];
+            while (in.read(sink) >= 0) {
+                // draining what the kernel held for it
+            }
         }
     }
 }
