@@ -42,6 +42,22 @@ public record FormBody(Map<String, List<String>> params) {
         }
     }
 
+    /** A form of single-valued parameters, in their order. */
+    public static FormBody of(Map<String, String> single) {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        single.forEach((k, v) -> params.put(k, List.of(v)));
+        return new FormBody(Collections.unmodifiableMap(params));
+    }
+
+    /** The application/x-www-form-urlencoded text of this form. */
+    public String encode() {
+        StringBuilder form = new StringBuilder();
+        params.forEach((name, values) -> values.forEach(value -> form.append(form.length() == 0 ? "" : "&")
+                .append(java.net.URLEncoder.encode(name, StandardCharsets.UTF_8)).append('=')
+                .append(java.net.URLEncoder.encode(value, StandardCharsets.UTF_8))));
+        return form.toString();
+    }
+
     /** The first value of a parameter, or null. */
     public String first(String name) {
         List<String> values = params.get(name);

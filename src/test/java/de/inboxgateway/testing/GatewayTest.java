@@ -210,14 +210,9 @@ public abstract class GatewayTest {
 
     /** Signs a form as Twilio would for gateway.public-base-url + path. */
     protected Http.Response postTwilioSigned(String path, Map<String, String> params, String authToken) {
-        StringBuilder form = new StringBuilder();
-        params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&")
-                .append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
-                .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        Map<String, List<String>> multi = new java.util.LinkedHashMap<>();
-        params.forEach((k, v) -> multi.put(k, List.of(v)));
-        String signature = TwilioSignature.sign(authToken, Fixtures.PUBLIC_BASE_URL + path, multi);
-        return postTwilio(path, form.toString(), signature);
+        de.inboxgateway.webhook.FormBody form = de.inboxgateway.webhook.FormBody.of(params);
+        String signature = TwilioSignature.sign(authToken, Fixtures.PUBLIC_BASE_URL + path, form.params());
+        return postTwilio(path, form.encode(), signature);
     }
 
     // ---- Meta-style payloads of our own --------------------------------------------------------

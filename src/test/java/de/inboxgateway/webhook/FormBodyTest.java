@@ -34,4 +34,10 @@ class FormBodyTest {
         assertThat(FormBody.parse("").params()).isEmpty();
         assertThat(FormBody.parse(null).params()).isEmpty();
     }
+
+    @Test
+    void encodeIsTheInverseOfParse() {
+        FormBody form = FormBody.of(java.util.Map.of("Body", "Grüße & 50 % + mehr", "From", "+4917612345678"));
+        assertThat(FormBody.parse(form.encode()).params()).isEqualTo(form.params());
+    }
 }

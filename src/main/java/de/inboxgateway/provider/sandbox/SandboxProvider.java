@@ -174,14 +174,10 @@ public class SandboxProvider {
             params.put("NumMedia", "0");
             params.put("SmsStatus", "received");
             params.put("ApiVersion", "2010-04-01");
-            StringBuilder form = new StringBuilder();
-            params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=')
-                    .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)));
-            Map<String, List<String>> multi = new java.util.LinkedHashMap<>();
-            params.forEach((k, v) -> multi.put(k, List.of(v)));
+            FormBody form = FormBody.of(params);
             response = send(endpoints.localBaseUrl() + "/webhooks/sms", "application/x-www-form-urlencoded",
-                    form.toString().getBytes(StandardCharsets.UTF_8), "X-Twilio-Signature",
-                    TwilioSignature.sign(c.secrets().authToken(), publicBaseUrl + "/webhooks/sms", multi));
+                    form.encode().getBytes(StandardCharsets.UTF_8), "X-Twilio-Signature",
+                    TwilioSignature.sign(c.secrets().authToken(), publicBaseUrl + "/webhooks/sms", form.params()));
         }
         reply(exchange, response.statusCode() == 200 ? 200 : 502, "{\"webhookStatus\":" + response.statusCode() + "}");
     }
@@ -196,14 +192,10 @@ public class SandboxProvider {
         params.put("From", channel.address());
         params.put("To", to);
         params.put("ApiVersion", "2010-04-01");
-        StringBuilder form = new StringBuilder();
-        params.forEach((k, v) -> form.append(form.length() == 0 ? "" : "&").append(k).append('=')
-                .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8)));
-        Map<String, List<String>> multi = new java.util.LinkedHashMap<>();
-        params.forEach((k, v) -> multi.put(k, List.of(v)));
+        FormBody form = FormBody.of(params);
         // Twilio signs the callback URL as configured; we deliver it to this very gateway.
-        String signature = TwilioSignature.sign(channel.secrets().authToken(), callback, multi);
-        post(localUrl(callback), "application/x-www-form-urlencoded", form.toString().getBytes(StandardCharsets.UTF_8),
+        String signature = TwilioSignature.sign(channel.secrets().authToken(), callback, form.params());
+        post(localUrl(callback), "application/x-www-form-urlencoded", form.encode().getBytes(StandardCharsets.UTF_8),
                 "X-Twilio-Signature", signature);
     }
 
