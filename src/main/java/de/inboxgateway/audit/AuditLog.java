@@ -12,6 +12,7 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
+import de.inboxgateway.support.Text;
 import de.inboxgateway.webhook.SignatureInvalidException;
 
 /**
@@ -38,7 +39,7 @@ public class AuditLog {
     public void record(Entry e) {
         String detail;
         try {
-            detail = mapper.writeValueAsString(e.detail() == null ? Map.of() : e.detail());
+            detail = Text.cleanJson(mapper.writeValueAsString(e.detail() == null ? Map.of() : e.detail()));
         } catch (JsonProcessingException ex) {
             throw new IllegalStateException(ex);
         }
@@ -48,9 +49,9 @@ public class AuditLog {
                 new MapSqlParameterSource()
                         .addValue("tenant", e.tenantId())
                         .addValue("type", e.type())
-                        .addValue("actor", e.actor())
+                        .addValue("actor", Text.clean(e.actor()))
                         .addValue("channel", e.channel())
-                        .addValue("phone", e.phone())
+                        .addValue("phone", Text.truncate(e.phone(), 64))
                         .addValue("source", e.sourceAddress())
                         .addValue("detail", detail));
     }

@@ -129,10 +129,16 @@ public class WhatsappNormalizer {
         return new UnrecognizedItem(channel.tenantId(), channel.tenantSlug(), Channel.WHATSAPP, kind, payload);
     }
 
-    private static Instant epochSeconds(JsonNode node) {
-        if (node.isNumber() || (node.isTextual() && node.asText().matches("\\d{1,12}"))) {
-            return Instant.ofEpochSecond(node.asLong());
+    /** Unix seconds as Meta sends them (a string, sometimes a number); anything implausible is no timestamp. */
+    static Instant epochSeconds(JsonNode node) {
+        long seconds;
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            seconds = node.asLong();
+        } else if (node.isTextual() && node.asText().matches("\\d{1,12}")) {
+            seconds = Long.parseLong(node.asText());
+        } else {
+            return null;
         }
-        return null;
+        return seconds > 0 && seconds < 32_503_680_000L ? Instant.ofEpochSecond(seconds) : null; // before year 3000
     }
 }

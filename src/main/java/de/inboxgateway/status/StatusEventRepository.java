@@ -10,6 +10,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 import de.inboxgateway.normalize.StatusUpdate;
+import de.inboxgateway.support.Text;
 
 /** All SQL on table {@code message_status_event}. */
 @Repository
@@ -30,11 +31,11 @@ public class StatusEventRepository {
                 on conflict (tenant_id, channel, provider_message_id, status) do nothing""", new MapSqlParameterSource()
                 .addValue("tenant", s.tenantId())
                 .addValue("channel", s.channel().wire())
-                .addValue("providerId", s.providerMessageId())
-                .addValue("status", s.status())
+                .addValue("providerId", Text.clean(s.providerMessageId()))
+                .addValue("status", Text.truncate(s.status(), 64))
                 .addValue("rank", rank)
-                .addValue("errorCode", s.errorCode())
-                .addValue("errorMessage", s.errorMessage())
+                .addValue("errorCode", Text.truncate(s.errorCode(), 64))
+                .addValue("errorMessage", Text.truncate(s.errorMessage(), 2000))
                 .addValue("ts", s.providerTimestamp() == null ? null : Timestamp.from(s.providerTimestamp()))
                 .addValue("receivedAt", Timestamp.from(receivedAt))) == 1;
     }

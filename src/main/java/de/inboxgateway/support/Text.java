@@ -3,8 +3,9 @@ package de.inboxgateway.support;
 import java.util.regex.Pattern;
 
 /**
- * PostgreSQL text and jsonb cannot hold the NUL character. A provider message carrying one must
- * still be stored (otherwise the provider would retry it forever), so NUL is removed on the way in.
+ * PostgreSQL text and jsonb cannot hold the NUL character, nor half of a UTF-16 surrogate pair. A
+ * provider message carrying either must still be stored (otherwise the provider would retry it
+ * forever), so NUL is removed and a lone surrogate becomes U+FFFD on the way in.
  */
 public final class Text {
 
@@ -15,10 +16,41 @@ public final class Text {
     }
 
     public static String clean(String s) {
-        return s == null || s.indexOf('\0') < 0 ? s : s.replace("\0", "");
+        if (s == null) {
+            return null;
+        }
+        String noNul = s.indexOf('\0') < 0 ? s : s.replace("\0", "");
+        return pairedSurrogates(noNul);
     }
 
     public static String cleanJson(String json) {
-        return json == null || !json.contains("\\u0000") ? json : JSON_NUL.matcher(json).replaceAll("$1");
+        if (json == null) {
+            return null;
+        }
+        String noNul = !json.contains("\\u0000") ? json : JSON_NUL.matcher(json).replaceAll("$1");
+        return pairedSurrogates(noNul);
+    }
+
+    /** Text of at most {@code max} characters, for messages that quote what a caller sent. */
+    public static String truncate(String s, int max) {
+        String clean = clean(s);
+        return clean == null || clean.length() <= max ? clean : clean.substring(0, max) + "…";
+    }
+
+    private static String pairedSurrogates(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean lone = Character.isHighSurrogate(c)
+                    ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+            if (lone && out == null) {
+                out = new StringBuilder(s.length()).append(s, 0, i);
+            }
+            if (out != null) {
+                out.append(lone ? '\uFFFD' : c);
+            }
+        }
+        return out == null ? s : out.toString();
     }
 }

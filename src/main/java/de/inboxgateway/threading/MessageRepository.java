@@ -46,14 +46,14 @@ public class MessageRepository {
                 .addValue("tenant", m.tenantId())
                 .addValue("conversation", conversationId)
                 .addValue("channel", m.channel().wire())
-                .addValue("providerId", m.providerMessageId())
-                .addValue("type", m.type())
+                .addValue("providerId", Text.clean(m.providerMessageId()))
+                .addValue("type", Text.truncate(m.type(), 64))
                 .addValue("text", Text.clean(m.text()))
                 .addValue("media", m.media() == null || m.media().isEmpty() ? null : json(m.media()))
                 .addValue("data", m.data() == null ? null : json(m.data()))
                 .addValue("replyTo", Text.clean(m.replyTo()))
                 .addValue("profileName", Text.clean(m.profileName()))
-                .addValue("sender", m.from())
+                .addValue("sender", Text.truncate(m.from(), 64))
                 .addValue("recipient", m.to())
                 .addValue("providerTimestamp", m.providerTimestamp() == null ? null : Timestamp.from(m.providerTimestamp()))
                 .addValue("now", Timestamp.from(now)), Long.class);
@@ -188,8 +188,8 @@ public class MessageRepository {
                 .addValue("providerId", providerMessageId)
                 .addValue("status", status)
                 .addValue("rank", rank)
-                .addValue("errorCode", errorCode)
-                .addValue("errorMessage", errorMessage)
+                .addValue("errorCode", Text.truncate(errorCode, 64))
+                .addValue("errorMessage", Text.truncate(errorMessage, 2000))
                 .addValue("now", Timestamp.from(now)),
                 (rs, row) -> new Advanced(rs.getLong("id"), rs.getLong("conversation_id"))).stream().findFirst();
     }

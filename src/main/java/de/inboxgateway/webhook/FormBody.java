@@ -25,8 +25,11 @@ public record FormBody(Map<String, List<String>> params) {
                     continue;
                 }
                 int eq = pair.indexOf('=');
-                String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-                String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+                if (eq < 0) { // Twilio always sends name=value; platform-http would fail on this too
+                    throw ApiException.invalid("form body is not valid application/x-www-form-urlencoded");
+                }
+                String name = decode(pair.substring(0, eq));
+                String value = decode(pair.substring(eq + 1));
                 params.computeIfAbsent(name, k -> new ArrayList<>(1)).add(value);
             }
         }

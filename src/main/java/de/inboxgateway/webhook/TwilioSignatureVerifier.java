@@ -11,6 +11,7 @@ import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.support.GatewayExchange;
 import de.inboxgateway.support.PhoneNumbers;
+import de.inboxgateway.support.Text;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
 
@@ -63,7 +64,7 @@ public class TwilioSignatureVerifier {
         }
         String e164 = phones.fromProvider(number);
         ChannelConfig channel = channels.smsByNumber(e164).orElseThrow(() ->
-                new SignatureInvalidException(Channel.SMS, null, "unknown business number " + e164));
+                new SignatureInvalidException(Channel.SMS, null, "unknown business number " + Text.truncate(e164, 40)));
         String url = publicBaseUrl + WebhookRequest.pathAndQuery(exchange);
         if (!TwilioSignature.matches(channel.secrets().authToken(), url, form.params(), signature)) {
             throw new SignatureInvalidException(Channel.SMS, channel.tenantId(),
@@ -72,7 +73,7 @@ public class TwilioSignatureVerifier {
         String accountSid = form.first("AccountSid");
         if (accountSid != null && channel.accountSid() != null && !accountSid.equals(channel.accountSid())) {
             throw new SignatureInvalidException(Channel.SMS, channel.tenantId(),
-                    "AccountSid " + accountSid + " is not the account of " + e164);
+                    "AccountSid " + Text.truncate(accountSid, 40) + " is not the account of " + e164);
         }
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.of(e164, channel));
         exchange.getMessage().setBody(form);

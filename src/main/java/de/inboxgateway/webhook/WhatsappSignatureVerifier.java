@@ -13,6 +13,7 @@ import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.support.GatewayExchange;
+import de.inboxgateway.support.Text;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
 
@@ -63,7 +64,8 @@ public class WhatsappSignatureVerifier {
                     continue;
                 }
                 ChannelConfig channel = channels.whatsappByPhoneNumberId(id.asText()).orElseThrow(() ->
-                        new SignatureInvalidException(Channel.WHATSAPP, null, "unknown phone_number_id " + id.asText()));
+                        new SignatureInvalidException(Channel.WHATSAPP, null, "unknown phone_number_id "
+                                + Text.truncate(id.asText(), 40)));
                 if (!HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
                     throw new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(),
                             "signature does not verify with the app secret of phone_number_id " + id.asText());

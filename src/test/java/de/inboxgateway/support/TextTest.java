@@ -15,4 +15,12 @@ class TextTest {
         assertThat(Text.cleanJson("{\"t\":\"a\\\\u0000b\"}")).isEqualTo("{\"t\":\"a\\\\u0000b\"}");
         assertThat(Text.cleanJson("{\"t\":\"a\\\\\\u0000b\"}")).isEqualTo("{\"t\":\"a\\\\b\"}");
     }
+
+    @Test
+    void loneSurrogatesBecomeReplacementCharacters() {
+        assertThat(Text.clean("a\uD83Db")).isEqualTo("a\uFFFDb");
+        assertThat(Text.clean("a\uDC4D")).isEqualTo("a\uFFFD");
+        assertThat(Text.clean("\uD83D\uDC4D")).isEqualTo("\uD83D\uDC4D");
+        assertThat(Text.truncate("abcdef", 3)).isEqualTo("abc…");
+    }
 }
