@@ -47,6 +47,9 @@ public class ErrorResponse implements Processor {
         if (error.status() == 503) {
             exchange.getMessage().setHeader("Retry-After", "5");
         }
+        if (error.details().get("retryAfterSeconds") instanceof Long seconds) {
+            exchange.getMessage().setHeader("Retry-After", String.valueOf(seconds));
+        }
     }
 
     static ApiException map(Throwable e) {

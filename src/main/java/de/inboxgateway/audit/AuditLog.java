@@ -32,6 +32,13 @@ public class AuditLog {
         this.mapper = mapper;
     }
 
+    /** How a webhook's source address is read (proxy-aware); set by the webhook stage. */
+    private java.util.function.Function<Exchange, String> sourceOf;
+
+    public void useSourceAddress(java.util.function.Function<Exchange, String> sourceOf) {
+        this.sourceOf = sourceOf;
+    }
+
     public record Entry(Long tenantId, String type, String actor, String channel, String phone, String sourceAddress,
                         Map<String, ?> detail) {
     }
@@ -62,7 +69,7 @@ public class AuditLog {
         if (e == null) {
             return;
         }
-        String source = remoteAddress(exchange);
+        String source = sourceOf == null ? remoteAddress(exchange) : sourceOf.apply(exchange);
         LOG.warn("webhook rejected: channel={} source={} reason={}", e.channel(), source, e.reason());
         try {
             record(new Entry(e.tenantId(), "webhook.signature-invalid", "provider-webhook", e.channel().wire(), null,

@@ -103,9 +103,30 @@ public class GatewayProperties {
     public static class Webhooks {
         /** Largest webhook body accepted; Meta sends up to 3 MB. */
         private long maxBodyBytes = 3 * 1024 * 1024;
+        /** Reverse proxies whose X-Forwarded-For is believed (exact addresses). Empty: none. */
+        private List<String> trustedProxies = List.of();
+        private final Block block = new Block();
 
         public long getMaxBodyBytes() { return maxBodyBytes; }
         public void setMaxBodyBytes(long maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }
+        public List<String> getTrustedProxies() { return trustedProxies; }
+        public void setTrustedProxies(List<String> trustedProxies) { this.trustedProxies = trustedProxies; }
+        public Block getBlock() { return block; }
+    }
+
+    /** Blocking a source address after repeated signature failures. */
+    public static class Block {
+        /** Failures within the window that block a source; 0 switches blocking off. */
+        private int maxFailures = 10;
+        private Duration window = Duration.ofMinutes(1);
+        private Duration duration = Duration.ofMinutes(10);
+
+        public int getMaxFailures() { return maxFailures; }
+        public void setMaxFailures(int maxFailures) { this.maxFailures = maxFailures; }
+        public Duration getWindow() { return window; }
+        public void setWindow(Duration window) { this.window = window; }
+        public Duration getDuration() { return duration; }
+        public void setDuration(Duration duration) { this.duration = duration; }
     }
 
     public static class OptOut {

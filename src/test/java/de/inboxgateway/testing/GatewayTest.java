@@ -30,6 +30,7 @@ import de.inboxgateway.webhook.TwilioSignature;
         "gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL,
         "gateway.channels.refresh-interval=1h",
         "gateway.events.port=0",
+        "gateway.webhooks.trusted-proxies=127.0.0.1,0:0:0:0:0:0:0:1",
         "gateway.events.max-queued-bytes=16384",
         "gateway.events.slow-screen-grace=2s",
         "gateway.events.send-buffer-bytes=4096",
@@ -61,6 +62,8 @@ public abstract class GatewayTest {
     protected JdbcTemplate jdbc;
     @Autowired
     protected ChannelDirectory channelDirectory;
+    @Autowired
+    protected de.inboxgateway.webhook.SourceBlocker sourceBlocker;
     @Autowired
     protected ObjectMapper mapper;
     protected Http http;
@@ -115,6 +118,7 @@ public abstract class GatewayTest {
             }
         }
         channelDirectory.refresh();
+        sourceBlocker.reset();
         clock.reset();
         TWILIO.reset();
         GRAPH.reset();

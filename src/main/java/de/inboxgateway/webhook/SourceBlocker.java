@@ -1,0 +1,121 @@
+package de.inboxgateway.webhook;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+import de.inboxgateway.audit.AuditLog;
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.support.ApiException;
+
+/**
+ * Repeated signature failures from one source address block that source for a while: 429
+ * {@code SOURCE_BLOCKED} with Retry-After, audited once per block; other sources are not affected.
+ * Kept in memory per instance (a block does not outlive a restart, and each instance counts for
+ * itself) and bounded in size.
+ */
+@Component("sourceBlocker")
+public class SourceBlocker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SourceBlocker.class);
+    private static final int MAX_TRACKED = 100_000;
+    private final Clock clock;
+    private final AuditLog audit;
+    private final int maxFailures;
+    private final Duration window;
+    private final Duration blockFor;
+    private final List<String> trustedProxies;
+    private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
+    private final Map<String, Instant> blockedUntil = new ConcurrentHashMap<>();
+
+    public SourceBlocker(Clock clock, AuditLog audit, GatewayProperties properties) {
+        this.clock = clock;
+        this.audit = audit;
+        GatewayProperties.Block block = properties.getWebhooks().getBlock();
+        this.maxFailures = block.getMaxFailures();
+        this.window = block.getWindow();
+        this.blockFor = block.getDuration();
+        this.trustedProxies = properties.getWebhooks().getTrustedProxies();
+        audit.useSourceAddress(this::source); // the trail names the real client, not the proxy
+    }
+
+    /** First step of every webhook route: a blocked source goes no further. */
+    public void check(Exchange exchange) {
+        String source = source(exchange);
+        Instant until = source == null ? null : blockedUntil.get(source);
+        if (until != null) {
+            Instant now = clock.instant();
+            if (now.isBefore(until)) {
+                long seconds = Math.max(1, Duration.between(now, until).toSeconds());
+                throw new ApiException(429, "SOURCE_BLOCKED", "too many requests with invalid signatures from this "
+                        + "address; retry in " + seconds + " s").withDetail("retryAfterSeconds", seconds);
+            }
+            blockedUntil.remove(source, until);
+        }
+    }
+
+    /** Called when a webhook's signature failed. */
+    public void failed(Exchange exchange) {
+        String source = source(exchange);
+        if (source == null || maxFailures <= 0) {
+            return;
+        }
+        if (failures.size() > MAX_TRACKED) {
+            purge();
+        }
+        Instant now = clock.instant();
+        Deque<Instant> recent = failures.computeIfAbsent(source, s -> new ArrayDeque<>());
+        int count;
+        synchronized (recent) {
+            recent.addLast(now);
+            while (!recent.isEmpty() && recent.peekFirst().isBefore(now.minus(window))) {
+                recent.removeFirst();
+            }
+            count = recent.size();
+            if (count >= maxFailures) {
+                recent.clear();
+            }
+        }
+        if (count >= maxFailures && blockedUntil.put(source, now.plus(blockFor)) == null) {
+            LOG.warn("webhooks: blocking {} for {} after {} invalid signatures", source, blockFor, count);
+            try {
+                audit.record(new AuditLog.Entry(null, "webhook.source-blocked", "gateway", null, null, source,
+                        Map.of("failures", count, "window", window.toString(), "blockedFor", blockFor.toString())));
+            } catch (RuntimeException e) {
+                LOG.error("could not audit the block of {}: {}", source, e.getMessage());
+            }
+        }
+    }
+
+    public String source(Exchange exchange) {
+        return ClientAddress.of(WebhookRequest.servletRequest(exchange), trustedProxies);
+    }
+
+    @Scheduled(fixedDelay = 60_000)
+    public void purge() {
+        Instant now = clock.instant();
+        blockedUntil.entrySet().removeIf(e -> !now.isBefore(e.getValue()));
+        failures.entrySet().removeIf(e -> {
+            synchronized (e.getValue()) {
+                return e.getValue().isEmpty() || e.getValue().peekLast().isBefore(now.minus(window));
+            }
+        });
+    }
+
+    /** Forget every failure and block (tests; an operator's restart does the same). */
+    public void reset() {
+        failures.clear();
+        blockedUntil.clear();
+    }
+}

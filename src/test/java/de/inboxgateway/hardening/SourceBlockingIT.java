@@ -1,0 +1,66 @@
+package de.inboxgateway.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import de.inboxgateway.testing.Fixtures;
+import de.inboxgateway.testing.GatewayTest;
+import de.inboxgateway.testing.Http;
+import de.inboxgateway.webhook.HubSignature;
+
+/** Repeated bad signatures block their source (behind the trusted test proxy: X-Forwarded-For). */
+class SourceBlockingIT extends GatewayTest {
+
+    @BeforeEach
+    void provision() {
+        fixtureTenant();
+    }
+
+    private Http.Response from(String address, byte[] body, String signature) {
+        return http.post("/webhooks/whatsapp", body, "Content-Type", "application/json", "X-Hub-Signature-256", signature,
+                "X-Forwarded-For", address);
+    }
+
+    @Test
+    void tenBadSignaturesBlockThatSourceOnlyAndAreAudited() {
+        byte[] body = Fixtures.bytes("whatsapp/text-message.json");
+        String good = Fixtures.hubSignature("whatsapp/text-message.json");
+        String bad = HubSignature.sign("guess", body);
+        for (int i = 0; i < 10; i++) {
+            assertThat(from("203.0.113.7", body, bad).status()).isEqualTo(401);
+        }
+
+        Http.Response blocked = from("203.0.113.7", body, good);
+        assertThat(blocked.status()).isEqualTo(429);
+        assertThat(blocked.code()).isEqualTo("SOURCE_BLOCKED");
+        assertThat(blocked.headers().firstValue("Retry-After")).isPresent();
+        assertThat(count("select count(*) from message")).isZero();
+        // Another source is not affected, and neither is an SMS from elsewhere.
+        assertThat(from("203.0.113.8", body, good).status()).isEqualTo(200);
+        assertThat(postTwilioFixture("/webhooks/sms", "sms/inbound-sms.form.txt").status()).isEqualTo(200);
+
+        Map<String, Object> audit = jdbc.queryForMap("select * from audit_entry where type = 'webhook.source-blocked'");
+        assertThat(audit.get("source_address")).isEqualTo("203.0.113.7");
+        assertThat(count("select count(*) from audit_entry where type = 'webhook.signature-invalid' and source_address = '203.0.113.7'"))
+                .isEqualTo(10);
+        // The block ends after its time (gateway.webhooks.block.duration, 10 minutes).
+        clock.set(java.time.Instant.now().plus(java.time.Duration.ofMinutes(11)));
+        assertThat(from("203.0.113.7", body, good).status()).isEqualTo(200);
+    }
+
+    @Test
+    void fewerFailuresThanTheLimitDoNotBlock() {
+        byte[] body = "{\"object\":\"whatsapp_business_account\",\"entry\":[]}".getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < 9; i++) {
+            from("198.51.100.1", body, "sha256=00");
+        }
+        assertThat(postWhatsappFixture("whatsapp/text-message.json").status()).isEqualTo(200);
+        assertThat(from("198.51.100.1", Fixtures.bytes("whatsapp/status-read.json"),
+                Fixtures.hubSignature("whatsapp/status-read.json")).status()).isEqualTo(200);
+    }
+}
