@@ -62,6 +62,10 @@ public class ErrorResponse implements Processor {
             }
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.springframework.dao.InvalidDataAccessApiUsageException
+                    || t instanceof org.springframework.jdbc.BadSqlGrammarException) {
+                break; // our own bug, not the storage: 500, so nobody waits for it to heal
+            }
             if (t instanceof DataIntegrityViolationException) {
                 return new ApiException(400, "INVALID_REQUEST", "the request conflicts with stored data");
             }

@@ -29,6 +29,15 @@ public class GatewayProperties {
     private final Providers providers = new Providers();
     private final Sandbox sandbox = new Sandbox();
     private final Events events = new Events();
+    private final Gdpr gdpr = new Gdpr();
+
+    public static class Gdpr {
+        /** Messages younger than this are kept on erasure (and reported as retained); 0: none. */
+        private Duration legalRetention = Duration.ZERO;
+
+        public Duration getLegalRetention() { return legalRetention; }
+        public void setLegalRetention(Duration legalRetention) { this.legalRetention = legalRetention; }
+    }
 
     public static class Events {
         /** WebSocket port of the event feed (its own Vert.x server). */
@@ -178,4 +187,5 @@ public class GatewayProperties {
     public Providers getProviders() { return providers; }
     public Sandbox getSandbox() { return sandbox; }
     public Events getEvents() { return events; }
+    public Gdpr getGdpr() { return gdpr; }
 }

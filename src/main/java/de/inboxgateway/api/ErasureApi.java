@@ -1,0 +1,105 @@
+package de.inboxgateway.api;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+import de.inboxgateway.access.ApiPrincipal;
+import de.inboxgateway.audit.AuditLog;
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.support.GatewayExchange;
+import de.inboxgateway.support.PhoneNumbers;
+
+/**
+ * Right to erasure (Art. 17 GDPR) for one phone number in the key's tenant, in one transaction:
+ * message contents, media references, provider data and profile names are removed, and so are the
+ * text previews in the event feed and message texts quoted in audit entries. Kept, and reported as
+ * kept: the opt-out records (they must go on being honoured), the audit entries themselves (without
+ * personal content), the phone number as the key of conversations and opt-outs, and messages still
+ * under the legal retention period ({@code gateway.gdpr.legal-retention}).
+ */
+@Component("erasureApi")
+public class ErasureApi {
+
+    private final NamedParameterJdbcTemplate jdbc;
+    private final PhoneNumbers phones;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final GatewayProperties.Gdpr gdpr;
+
+    public ErasureApi(NamedParameterJdbcTemplate jdbc, PhoneNumbers phones, AuditLog audit, Clock clock,
+                      GatewayProperties properties) {
+        this.jdbc = jdbc;
+        this.phones = phones;
+        this.audit = audit;
+        this.clock = clock;
+        this.gdpr = properties.getGdpr();
+    }
+
+    @Transactional
+    public Object erase(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal, @Header("phone") String phone) {
+        String e164 = phones.toE164(OptOutsApi.pathSegment(phone));
+        Instant now = clock.instant();
+        Duration legalRetention = gdpr.getLegalRetention();
+        Instant retainedFrom = now.minus(legalRetention);
+        MapSqlParameterSource p = new MapSqlParameterSource("tenant", principal.tenantId()).addValue("phone", e164)
+                .addValue("now", Timestamp.from(now)).addValue("retainedFrom", Timestamp.from(retainedFrom));
+
+        int messages = jdbc.update("""
+                update message m set text = null, media = null, data = null, profile_name = null, erased_at = :now
+                from conversation c
+                where c.id = m.conversation_id and c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone
+                  and m.erased_at is null and m.created_at < :retainedFrom""", p);
+        int retained = jdbc.queryForObject("""
+                select count(*) from message m join conversation c on c.id = m.conversation_id
+                where c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone
+                  and m.erased_at is null and m.created_at >= :retainedFrom""", p, Integer.class);
+        int events = jdbc.update("""
+                update tenant_event set payload = payload #- '{message,textPreview}' #- '{message,profileName}'
+                where tenant_id = :tenant and phone = :phone
+                  and (payload #> '{message,textPreview}' is not null or payload #> '{message,profileName}' is not null)
+                  and at < :retainedFrom""", p);
+        jdbc.queryForList("select set_config('gateway.audit_redaction', 'on', true)", Map.of(), String.class);
+        int auditEntries = jdbc.update("""
+                update audit_entry set detail = detail - 'text' - 'note' || '{"personalContentErased": true}'
+                where tenant_id = :tenant and phone = :phone
+                  and (detail -> 'text' is not null or detail -> 'note' is not null)""", p);
+        jdbc.queryForList("select set_config('gateway.audit_redaction', 'off', true)", Map.of(), String.class);
+        int optOuts = jdbc.queryForObject("select count(*) from optout where tenant_id = :tenant and phone = :phone",
+                p, Integer.class);
+        int auditKept = jdbc.queryForObject("select count(*) from audit_entry where tenant_id = :tenant and phone = :phone",
+                p, Integer.class);
+
+        Map<String, Object> erased = new LinkedHashMap<>();
+        erased.put("messageContents", messages);
+        erased.put("eventPreviews", events);
+        erased.put("auditEntriesRedacted", auditEntries);
+        Map<String, Object> kept = new LinkedHashMap<>();
+        kept.put("optOuts", Map.of("count", optOuts, "reason", "an opt-out must go on being honoured"));
+        kept.put("auditEntries", Map.of("count", auditKept,
+                "reason", "the audit trail is a legal record; personal content was removed"));
+        kept.put("retainedMessages", Map.of("count", retained, "reason", "under legal retention ("
+                + legalRetention + ") until " + retainedFrom.plus(legalRetention).toString().substring(0, 10)
+                + " at the latest; erase again after that"));
+        kept.put("phoneNumber", Map.of("reason", "the key of conversations and opt-outs"));
+        audit.record(new AuditLog.Entry(principal.tenantId(), "gdpr.erasure", principal.actor(), null, e164, null,
+                Map.of("messageContents", messages, "eventPreviews", events, "auditEntriesRedacted", auditEntries,
+                        "retainedMessages", retained)));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("phone", e164);
+        report.put("erasedAt", now);
+        report.put("erased", erased);
+        report.put("kept", kept);
+        return report;
+    }
+}

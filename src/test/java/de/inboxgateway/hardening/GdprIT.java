@@ -1,0 +1,114 @@
+package de.inboxgateway.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.testing.Fixtures;
+import de.inboxgateway.testing.GatewayTest;
+import de.inboxgateway.testing.Http;
+
+/** Right to erasure, and an audit trail the database keeps append-only. */
+class GdprIT extends GatewayTest {
+
+    @Autowired
+    GatewayProperties properties;
+    private TestTenant mueller;
+    private TestTenant schmidt;
+
+    @BeforeEach
+    void provision() {
+        mueller = fixtureTenant();
+        schmidt = otherTenant();
+        properties.getGdpr().setLegalRetention(Duration.ZERO);
+    }
+
+    private void annaWrites() {
+        postWhatsappFixture("whatsapp/image-message.json");
+        postWhatsappSigned(whatsappText(Fixtures.PHONE_NUMBER_ID, "4917612345678", "wamid.gdpr-1",
+                Instant.now().getEpochSecond(), "Meine Kontonummer ist DE12 3456"), Fixtures.APP_SECRET);
+        http.post("/api/v1/messages", json(Map.of("channel", "whatsapp", "to", Fixtures.ANNA, "text", "Danke, Frau Schmidt")),
+                "Authorization", mueller.bearer(), "Content-Type", "application/json");
+        postWhatsappSigned(whatsappText(Fixtures.PHONE_NUMBER_ID, "4917612345678", "wamid.gdpr-2",
+                Instant.now().getEpochSecond(), "STOP"), Fixtures.APP_SECRET);
+        http.post("/api/v1/messages", json(Map.of("channel", "whatsapp", "to", Fixtures.ANNA, "text", "Trotzdem noch etwas")),
+                "Authorization", mueller.bearer(), "Content-Type", "application/json");
+        // The same phone in another tenant is another person's data there.
+        postWhatsappSigned(whatsappText(OTHER_PHONE_NUMBER_ID, "4917612345678", "wamid.gdpr-other",
+                Instant.now().getEpochSecond(), "Bei Schmidt"), OTHER_APP_SECRET);
+    }
+
+    private Http.Response erase(TestTenant t, String phone) {
+        return http.delete("/api/v1/contacts/by-phone/" + phone + "/messaging-data", "Authorization", t.bearer());
+    }
+
+    @Test
+    void erasureRemovesContentsKeepsTheOptOutAndReportsBoth() {
+        annaWrites();
+        long muellerId = jdbc.queryForObject("select id from tenant where slug = 'mueller'", Long.class);
+
+        Http.Response r = erase(mueller, "%2B4917612345678");
+
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().path("phone").asText()).isEqualTo(Fixtures.ANNA);
+        assertThat(r.json().path("erased").path("messageContents").asInt()).isGreaterThanOrEqualTo(4);
+        assertThat(r.json().path("kept").path("optOuts").path("count").asInt()).isEqualTo(1);
+        assertThat(r.json().path("kept").path("retainedMessages").path("count").asInt()).isZero();
+        assertThat(count("""
+                select count(*) from message where tenant_id = ? and (text is not null or media is not null
+                   or data is not null or profile_name is not null)""", muellerId)).isZero();
+        assertThat(count("select count(*) from message where tenant_id = ? and erased_at is null", muellerId)).isZero();
+        // Nothing of the erased texts is left in the event feed or the audit trail.
+        String everything = jdbc.queryForList("select payload::text from tenant_event where tenant_id = ?", String.class, muellerId)
+                + jdbc.queryForList("select detail::text from audit_entry where tenant_id = ?", String.class, muellerId).toString();
+        assertThat(everything).doesNotContain("Kontonummer", "Trotzdem noch etwas", "Wasserfleck", "Anna Schmidt");
+        // The opt-out stays and goes on being honoured.
+        Http.Response blocked = http.post("/api/v1/messages", json(Map.of("channel", "whatsapp", "to", Fixtures.ANNA,
+                "text", "x")), "Authorization", mueller.bearer(), "Content-Type", "application/json");
+        assertThat(blocked.code()).isEqualTo("OPTOUT_ACTIVE");
+        // The other tenant's data about the same phone is untouched.
+        assertThat(jdbc.queryForObject("select text from message m join tenant t on t.id = m.tenant_id where t.slug = 'schmidt'",
+                String.class)).isEqualTo("Bei Schmidt");
+        assertThat(count("select count(*) from audit_entry where type = 'gdpr.erasure'")).isEqualTo(1);
+    }
+
+    @Test
+    void messagesUnderLegalRetentionAreReportedAsRetained() {
+        annaWrites();
+        properties.getGdpr().setLegalRetention(Duration.ofDays(6 * 365));
+
+        Http.Response r = erase(mueller, "0176%2012345678");
+
+        assertThat(r.json().path("erased").path("messageContents").asInt()).isZero();
+        assertThat(r.json().path("kept").path("retainedMessages").path("count").asInt()).isGreaterThanOrEqualTo(4);
+        assertThat(r.json().path("kept").path("retainedMessages").path("reason").asText()).contains("legal retention");
+        assertThat(count("select count(*) from message where text = 'Meine Kontonummer ist DE12 3456'")).isEqualTo(1);
+    }
+
+    @Test
+    void erasureNeedsItsScopeAndAValidPhone() {
+        String readOnly = apiKey("mueller", List.of("messaging:read"));
+        assertThat(http.delete("/api/v1/contacts/by-phone/%2B4917612345678/messaging-data", "Authorization",
+                "Bearer " + readOnly).code()).isEqualTo("PERMISSION_DENIED");
+        assertThat(erase(mueller, "hallo").code()).isEqualTo("INVALID_PHONE");
+    }
+
+    @Test
+    void theAuditTrailIsAppendOnlyInTheDatabase() {
+        annaWrites();
+        assertThatThrownBy(() -> jdbc.update("update audit_entry set type = 'nothing happened'"))
+                .hasMessageContaining("append-only");
+        assertThatThrownBy(() -> jdbc.update("delete from audit_entry")).hasMessageContaining("append-only");
+        assertThatThrownBy(() -> jdbc.update("update audit_entry set phone = null")).hasMessageContaining("append-only");
+        assertThat(count("select count(*) from audit_entry")).isPositive();
+    }
+}
