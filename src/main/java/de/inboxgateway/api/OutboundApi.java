@@ -109,6 +109,7 @@ public class OutboundApi {
     }
 
     public Reply reply(@Body Object body, @ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal) {
+        de.inboxgateway.access.TenantScope.set(principal.tenantId()); // the provider call may have changed threads
         SendOutcome outcome;
         if (body instanceof SendOutcome o) {
             outcome = o;

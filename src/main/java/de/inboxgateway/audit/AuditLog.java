@@ -72,8 +72,10 @@ public class AuditLog {
         String source = sourceOf == null ? remoteAddress(exchange) : sourceOf.apply(exchange);
         LOG.warn("webhook rejected: channel={} source={} reason={}", e.channel(), source, e.reason());
         try {
-            record(new Entry(e.tenantId(), "webhook.signature-invalid", "provider-webhook", e.channel().wire(), null,
-                    source, Map.of("reason", e.reason(), "path", String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_URI)))));
+            // Written for the tenant the request claimed, before any tenant was verified: system work.
+            de.inboxgateway.access.TenantScope.asSystem(() -> record(new Entry(e.tenantId(), "webhook.signature-invalid",
+                    "provider-webhook", e.channel().wire(), null, source, Map.of("reason", e.reason(),
+                            "path", String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_URI))))));
         } catch (RuntimeException storageDown) {
             // The 401 stands even when the trail cannot be written; the log line above keeps the facts.
             LOG.error("could not write the audit entry for a rejected webhook: {}", storageDown.getMessage());

@@ -19,16 +19,25 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
  * server. Failing to reach the server is only logged; the DataSource then reports the real error.
  * Off with {@code gateway.database.create-if-missing=false}.
  */
-public class DatabaseCreator implements BeanPostProcessor {
+public class DatabaseCreator implements BeanPostProcessor, org.springframework.context.EnvironmentAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseCreator.class);
+    private org.springframework.core.env.Environment environment;
+
+    @Override
+    public void setEnvironment(org.springframework.core.env.Environment environment) {
+        this.environment = environment;
+    }
 
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) {
         if (bean instanceof HikariDataSource ds && ds.getJdbcUrl() != null
                 && ds.getJdbcUrl().startsWith("jdbc:postgresql://")) {
             try {
-                if (ensureDatabase(ds.getJdbcUrl(), ds.getUsername(), ds.getPassword())) {
+                // The migration user owns the schema and may create databases; the gateway's role may not.
+                String user = environment == null ? null : environment.getProperty("spring.flyway.user");
+                String password = user == null ? ds.getPassword() : environment.getProperty("spring.flyway.password", "");
+                if (ensureDatabase(ds.getJdbcUrl(), user == null ? ds.getUsername() : user, password)) {
                     LOG.info("created database of {}", ds.getJdbcUrl());
                 }
             } catch (SQLException | RuntimeException e) {

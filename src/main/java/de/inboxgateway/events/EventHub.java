@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import de.inboxgateway.access.TenantScope;
 import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.tenant.Tenant;
 import de.inboxgateway.tenant.TenantRepository;
@@ -96,6 +97,7 @@ public class EventHub {
      */
     public void opened(@Body ServerWebSocket socket, @Header("CamelVertxWebsocket.connectionKey") String key) {
         String slug = tenantOf(socket.path());
+        TenantScope.clear();
         Optional<Tenant> tenant = slug == null ? Optional.empty() : tenants.findBySlug(slug);
         if (tenant.isEmpty()) {
             socket.close((short) 1008, "unknown tenant");
@@ -104,6 +106,16 @@ public class EventHub {
         Long since = since(socket.query());
         socket.setWriteQueueMaxSize(maxQueuedBytes);
         TenantFeed feed = feeds.computeIfAbsent(tenant.get().id(), id -> new TenantFeed(id, slug));
+        TenantScope.set(feed.tenantId);
+        try {
+            register(feed, key, socket, since);
+        } finally {
+            TenantScope.clear();
+        }
+        LOG.debug("events: screen {} of tenant {} connected (since {})", key, slug, since);
+    }
+
+    private void register(TenantFeed feed, String key, ServerWebSocket socket, Long since) {
         synchronized (feed) {
             long committed = log.lastId(feed.tenantId);
             if (feed.lastDelivered < 0 || feed.lastDelivered > committed) { // > only after a database reset
@@ -120,7 +132,6 @@ public class EventHub {
             feed.screens.put(key, screen);
             feedByConnection.put(key, feed);
         }
-        LOG.debug("events: screen {} of tenant {} connected (since {})", key, slug, since);
     }
 
     public void closed(@Header("CamelVertxWebsocket.connectionKey") String key) {
@@ -138,6 +149,15 @@ public class EventHub {
         if (feed == null) {
             return;
         }
+        TenantScope.set(tenantId);
+        try {
+            deliver(feed);
+        } finally {
+            TenantScope.clear();
+        }
+    }
+
+    private void deliver(TenantFeed feed) {
         synchronized (feed) {
             if (feed.screens.isEmpty()) {
                 feed.lastDelivered = -1; // re-read when the next screen connects
@@ -162,12 +182,17 @@ public class EventHub {
 
     /** A paused screen's queue drained: it gets what it missed, in order, then the live stream again. */
     private void catchUp(TenantFeed feed, Screen screen) {
-        synchronized (feed) {
-            if (!screen.paused || !feed.screens.containsKey(screen.key)) {
-                return;
+        TenantScope.set(feed.tenantId);
+        try {
+            synchronized (feed) {
+                if (!screen.paused || !feed.screens.containsKey(screen.key)) {
+                    return;
+                }
+                screen.paused = false;
+                replay(feed, screen);
             }
-            screen.paused = false;
-            replay(feed, screen);
+        } finally {
+            TenantScope.clear();
         }
     }
 

@@ -27,7 +27,8 @@ public class EventRetention {
     @Scheduled(fixedDelayString = "PT1H", initialDelayString = "PT5M")
     public void purge() {
         try {
-            int deleted = log.deleteOlderThan(clock.instant().minus(properties.getEvents().getRetention()));
+            int deleted = de.inboxgateway.access.TenantScope.asSystem(
+                    () -> log.deleteOlderThan(clock.instant().minus(properties.getEvents().getRetention())));
             if (deleted > 0) {
                 LOG.info("events: {} older than {} deleted", deleted, properties.getEvents().getRetention());
             }

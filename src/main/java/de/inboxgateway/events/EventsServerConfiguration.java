@@ -55,7 +55,8 @@ public class EventsServerConfiguration {
                 : header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
         ctx.request().pause();
         ctx.vertx().<Optional<ApiPrincipal>>executeBlocking(
-                () -> token == null || token.isBlank() ? Optional.<ApiPrincipal>empty() : keys.findActive(token), false)
+                () -> token == null || token.isBlank() ? Optional.<ApiPrincipal>empty()
+                        : de.inboxgateway.access.TenantScope.asSystem(() -> keys.findActive(token)), false)
                 .onComplete(result -> {
                     if (result.failed()) {
                         ctx.request().resume();

@@ -54,6 +54,8 @@ public class OptOutConfirmations implements AggregationStrategy {
     }
 
     public List<OutboundMessage> queuedBy(List<?> results) {
+        // A tapped or scheduled exchange on a thread of its own: the confirmations are our own queue.
+        de.inboxgateway.access.TenantScope.system();
         List<Long> ids = results.stream().filter(r -> r instanceof ThreadingService.Threaded t && t.confirmationId() != null)
                 .map(r -> ((ThreadingService.Threaded) r).confirmationId()).toList();
         return load(ids);
@@ -61,6 +63,7 @@ public class OptOutConfirmations implements AggregationStrategy {
 
     /** Confirmations a crash left queued and unattempted for longer than a minute. */
     public List<OutboundMessage> pending() {
+        de.inboxgateway.access.TenantScope.system();
         return load(messages.pendingConfirmations(clock.instant().minus(SWEEP_GRACE), 100));
     }
 

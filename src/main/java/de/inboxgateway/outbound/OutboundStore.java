@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.Optional;
 
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
 
+import de.inboxgateway.access.TenantScope;
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.events.EventLog;
 import de.inboxgateway.optout.OptOutRepository;
@@ -35,11 +35,14 @@ public class OutboundStore {
     private final AuditLog audit;
     private final Clock clock;
     private final EventLog events;
+    private final org.springframework.transaction.support.TransactionTemplate transactions;
 
     public OutboundStore(ConversationRepository conversations, MessageRepository messages,
                          StatusEventRepository statusEvents, OptOutRepository optOuts, ChannelDirectory channels,
-                         AuditLog audit, Clock clock, EventLog events) {
+                         AuditLog audit, Clock clock, EventLog events,
+                         org.springframework.transaction.support.TransactionTemplate transactions) {
         this.events = events;
+        this.transactions = transactions;
         this.conversations = conversations;
         this.messages = messages;
         this.statusEvents = statusEvents;
@@ -50,8 +53,18 @@ public class OutboundStore {
     }
 
     /** Stores the message as queued; with a used Idempotency-Key, marks it as a replay of the first instead. */
-    @Transactional
+    /*
+     * Each step binds the database to the message's tenant itself: a provider component may hand the
+     * exchange to another thread, and the tenant must travel with the message, not with the thread.
+     * The transaction starts after that, so that its connection carries the tenant.
+     */
+
     public OutboundMessage queue(OutboundMessage m) {
+        TenantScope.set(m.tenantId());
+        return transactions.execute(status -> doQueue(m));
+    }
+
+    private OutboundMessage doQueue(OutboundMessage m) {
         Instant now = clock.instant();
         ConversationRepository.Upserted conversation = conversations.upsertForOutbound(m.tenantId(), m.channel(), m.to(), now);
         long conversationId = conversation.id();
@@ -74,6 +87,7 @@ public class OutboundStore {
 
     /** An earlier message under the same Idempotency-Key, or empty. */
     public Optional<Long> replayOf(OutboundMessage m) {
+        TenantScope.set(m.tenantId());
         if (m.idempotencyKey() == null) {
             return Optional.empty();
         }
@@ -92,6 +106,7 @@ public class OutboundStore {
 
     /** The one attempt: false when another thread or instance attempted this message already. */
     public boolean claim(OutboundMessage m) {
+        TenantScope.set(m.tenantId());
         return messages.claim(m.id(), clock.instant());
     }
 
@@ -99,8 +114,12 @@ public class OutboundStore {
      * Stores the provider's answer. An accepted message also takes any status the provider reported
      * before we knew its id; a refusal that means "unsubscribed" records the opt-out it reveals.
      */
-    @Transactional
     public SendOutcome recordResult(OutboundMessage m, ProviderResult result) {
+        TenantScope.set(m.tenantId());
+        return transactions.execute(status -> doRecordResult(m, result));
+    }
+
+    private SendOutcome doRecordResult(OutboundMessage m, ProviderResult result) {
         Instant now = clock.instant();
         if (result.accepted()) {
             messages.recordAccepted(m.id(), result.providerMessageId(), now);
@@ -130,6 +149,7 @@ public class OutboundStore {
     }
 
     public SendOutcome outcome(long tenantId, long messageId, boolean replayed) {
+        TenantScope.set(tenantId);
         MessageRepository.OutboundRow row = messages.findOutbound(tenantId, messageId)
                 .orElseThrow(() -> ApiException.notFound("no outbound message " + messageId));
         return new SendOutcome(row.id(), row.conversationId(), row.status(), row.providerMessageId(), row.errorCode(),

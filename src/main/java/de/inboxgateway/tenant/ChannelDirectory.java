@@ -72,7 +72,7 @@ public class ChannelDirectory {
     }
 
     public synchronized void refresh() {
-        snapshot = new Snapshot(List.copyOf(repository.loadAll()));
+        snapshot = new Snapshot(List.copyOf(de.inboxgateway.access.TenantScope.asSystem(repository::loadAll)));
         lastRefresh = clock.millis();
     }
 

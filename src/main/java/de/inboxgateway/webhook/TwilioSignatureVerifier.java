@@ -7,6 +7,7 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
+import de.inboxgateway.access.TenantScope;
 import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.support.GatewayExchange;
@@ -51,6 +52,7 @@ public class TwilioSignatureVerifier {
     }
 
     private void verify(Exchange exchange, String businessNumberParam) {
+        TenantScope.clear();
         exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
         byte[] raw = WebhookRequest.rawBody(exchange, maxBodyBytes);
         String signature = exchange.getMessage().getHeader("X-Twilio-Signature", String.class);
@@ -76,6 +78,7 @@ public class TwilioSignatureVerifier {
                     "AccountSid " + Text.truncate(accountSid, 40) + " is not the account of " + e164);
         }
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.of(e164, channel));
+        TenantScope.set(channel.tenantId());
         exchange.getMessage().setBody(form);
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
+import de.inboxgateway.access.TenantScope;
 import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Channel;
@@ -41,6 +42,7 @@ public class WhatsappSignatureVerifier {
     }
 
     public void verify(Exchange exchange) {
+        TenantScope.clear();
         exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
         byte[] body = WebhookRequest.rawBody(exchange, maxBodyBytes);
         String signature = exchange.getMessage().getHeader("X-Hub-Signature-256", String.class);
@@ -77,6 +79,12 @@ public class WhatsappSignatureVerifier {
             throw new SignatureInvalidException(Channel.WHATSAPP, null, "body names no phone_number_id to verify against");
         }
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.copyOf(verified));
+        long tenants = verified.values().stream().mapToLong(ChannelConfig::tenantId).distinct().count();
+        if (tenants == 1) {
+            TenantScope.set(verified.values().iterator().next().tenantId());
+        } else {
+            TenantScope.system(); // one app secret serving several tenants' numbers, each verified
+        }
         exchange.getMessage().setBody(root);
     }
 }

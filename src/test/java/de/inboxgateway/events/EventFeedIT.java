@@ -180,7 +180,7 @@ class EventFeedIT extends GatewayTest {
         // Command-line arguments: they outrank application.yaml, as the environment does in production.
         ConfigurableApplicationContext second = new SpringApplicationBuilder(InboxGatewayApplication.class).run(
                 "--server.port=0", "--gateway.events.port=0", "--spring.datasource.url=" + TestDatabase.url(),
-                "--spring.datasource.username=" + TestDatabase.USER, "--spring.datasource.password=" + TestDatabase.PASSWORD,
+                "--spring.flyway.user=" + TestDatabase.USER, "--spring.flyway.password=" + TestDatabase.PASSWORD,
                 "--gateway.secrets-key=" + SECRETS_KEY, "--gateway.admin-token=" + ADMIN_TOKEN,
                 "--gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL, "--gateway.events.poll-interval=30s",
                 "--gateway.twilio.base-url=" + TWILIO.baseUrl(), "--gateway.whatsapp.base-url=" + GRAPH.baseUrl(),

@@ -37,7 +37,7 @@ class DatabaseOutageIT extends GatewayTest {
             ConfigurableApplicationContext gateway = new SpringApplicationBuilder(InboxGatewayApplication.class).run(
                     "--server.port=0", "--gateway.events.port=0",
                     "--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + TestDatabase.NAME,
-                    "--spring.datasource.username=" + TestDatabase.USER, "--spring.datasource.password=" + TestDatabase.PASSWORD,
+                    "--spring.flyway.user=" + TestDatabase.USER, "--spring.flyway.password=" + TestDatabase.PASSWORD,
                     "--spring.datasource.hikari.connection-timeout=1500", "--spring.datasource.hikari.validation-timeout=1000",
                     "--gateway.secrets-key=" + SECRETS_KEY, "--gateway.admin-token=" + ADMIN_TOKEN,
                     "--gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL, "--spring.main.banner-mode=off",

@@ -26,7 +26,7 @@ class GracefulShutdownIT extends GatewayTest {
         fixtureTenant();
         ConfigurableApplicationContext gateway = new SpringApplicationBuilder(InboxGatewayApplication.class).run(
                 "--server.port=0", "--gateway.events.port=0", "--spring.datasource.url=" + TestDatabase.url(),
-                "--spring.datasource.username=" + TestDatabase.USER, "--spring.datasource.password=" + TestDatabase.PASSWORD,
+                "--spring.flyway.user=" + TestDatabase.USER, "--spring.flyway.password=" + TestDatabase.PASSWORD,
                 "--gateway.secrets-key=" + SECRETS_KEY, "--gateway.admin-token=" + ADMIN_TOKEN,
                 "--gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL, "--spring.main.banner-mode=off");
         Http second = new Http(Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port")));

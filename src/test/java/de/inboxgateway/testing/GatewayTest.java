@@ -58,8 +58,9 @@ public abstract class GatewayTest {
 
     @LocalServerPort
     protected int port;
-    @Autowired
-    protected JdbcTemplate jdbc;
+    /** The test looks at the database as its owner: it sees every tenant's rows. */
+    protected JdbcTemplate jdbc = new JdbcTemplate(new org.springframework.jdbc.datasource.DriverManagerDataSource(
+            TestDatabase.url(), TestDatabase.USER, TestDatabase.PASSWORD));
     @Autowired
     protected ChannelDirectory channelDirectory;
     @Autowired
@@ -90,8 +91,8 @@ public abstract class GatewayTest {
         registry.add("gateway.whatsapp.base-url", GRAPH::baseUrl);
         registry.add("gateway.providers.response-timeout", () -> "2s");
         registry.add("spring.datasource.url", TestDatabase::url);
-        registry.add("spring.datasource.username", () -> TestDatabase.USER);
-        registry.add("spring.datasource.password", () -> TestDatabase.PASSWORD);
+        registry.add("spring.flyway.user", () -> TestDatabase.USER);
+        registry.add("spring.flyway.password", () -> TestDatabase.PASSWORD);
         registry.add("gateway.secrets-key", () -> SECRETS_KEY);
     }
 
