@@ -232,6 +232,21 @@ class WhatsappWebhookIT extends GatewayTest {
     }
 
     @Test
+    void deeplyNestedOrWronglyTypedBodiesAre400Or200NeverAnError() {
+        String deep = "[".repeat(5000) + "]".repeat(5000);
+        String nested = "{\"object\":\"whatsapp_business_account\",\"entry\":" + deep + "}";
+        Http.Response tooDeep = postWhatsappSigned(nested, Fixtures.APP_SECRET);
+        assertThat(tooDeep.status()).isEqualTo(400);
+        assertThat(tooDeep.code()).isEqualTo("INVALID_REQUEST");
+        // Wrong types where arrays and objects belong: nothing to verify against, or nothing usable.
+        assertThat(postWhatsappSigned("{\"entry\":\"x\"}", Fixtures.APP_SECRET).status()).isEqualTo(401);
+        String typed = Fixtures.text("whatsapp/text-message.json").replace("\"messages\":[", "\"messages\":[17,\"x\",null,");
+        assertThat(postWhatsappSigned(typed, Fixtures.APP_SECRET).status()).isEqualTo(200);
+        assertThat(count("select count(*) from message")).isEqualTo(1);
+        assertThat(count("select count(*) from unrecognized_item")).isEqualTo(3);
+    }
+
+    @Test
     void subscriptionHandshake() {
         String query = Fixtures.text("whatsapp/verify-get.query.txt");
         Http.Response ok = http.get("/webhooks/whatsapp?" + query);
