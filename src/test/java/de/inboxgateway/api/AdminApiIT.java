@@ -110,4 +110,24 @@ class AdminApiIT extends GatewayTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().path("status").asText()).isEqualTo("UP");
     }
+
+    @Test
+    void openApiDescribesEveryRestRouteInRoutes() throws Exception {
+        Http.Response r = http.get("/api/v1/openapi.json");
+        assertThat(r.status()).isEqualTo(200);
+        com.fasterxml.jackson.databind.JsonNode paths = r.json().path("paths");
+        // Every REST verb declared in routes/*.camel.yaml appears, so the description cannot drift.
+        java.util.regex.Pattern path = java.util.regex.Pattern.compile("(?m)^\\s+path: (/\\S+)");
+        for (java.nio.file.Path file : de.inboxgateway.routes.RoutesLintTest.routeFiles()) {
+            String yaml = java.nio.file.Files.readString(file);
+            String base = yaml.contains("path: /admin/v1") ? "/admin/v1" : "/api/v1";
+            java.util.regex.Matcher m = path.matcher(yaml);
+            while (m.find()) {
+                if (!m.group(1).startsWith("/api/v1") && !m.group(1).startsWith("/admin/v1")) {
+                    assertThat(paths.has(base + m.group(1))).as(file.getFileName() + " " + m.group(1)).isTrue();
+                }
+            }
+        }
+        assertThat(paths.has("/api/v1/messages")).isTrue();
+    }
 }

@@ -25,12 +25,12 @@ import org.yaml.snakeyaml.Yaml;
  * has an id, ids are unique, every {{placeholder}} is defined, and no SQL is built from ${...}.
  * RoutesStartIT then starts them all in the real gateway.
  */
-class RoutesLintTest {
+public class RoutesLintTest {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^}:]+)(:[^}]*)?}}");
     private static final Pattern SQL = Pattern.compile("(?i)\\b(select|insert|update|delete)\\b.*\\$\\{");
 
-    static List<Path> routeFiles() throws IOException {
+    public static List<Path> routeFiles() throws IOException {
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
             return files.filter(p -> p.toString().endsWith(".camel.yaml")).sorted().toList();
         }
