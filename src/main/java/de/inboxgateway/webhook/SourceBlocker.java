@@ -20,10 +20,11 @@ import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.support.ApiException;
 
 /**
- * Repeated signature failures from one source address block that source for a while: 429
- * {@code SOURCE_BLOCKED} with Retry-After, audited once per block; other sources are not affected.
- * Kept in memory per instance (a block does not outlive a restart, and each instance counts for
- * itself) and bounded in size.
+ * Repeated signature failures from one source address for one claimed business number block that
+ * pair for a while: 429 {@code SOURCE_BLOCKED} with Retry-After, audited once per block. Counting
+ * per number, not per address alone, matters: Twilio and Meta call from shared addresses, so an
+ * outsider pointing their own Twilio number at us, or one tenant's rotated token, must not block
+ * the provider for every tenant. Kept in memory per instance and bounded in size.
  */
 @Component("sourceBlocker")
 public class SourceBlocker {
@@ -50,9 +51,9 @@ public class SourceBlocker {
         audit.useSourceAddress(this::source); // the trail names the real client, not the proxy
     }
 
-    /** First step of every webhook route: a blocked source goes no further. */
-    public void check(Exchange exchange) {
-        String source = source(exchange);
+    /** Called by the verifiers once they know the number a request claims: a blocked pair goes no further. */
+    public void check(Exchange exchange, String claimedNumber) {
+        String source = key(source(exchange), claimedNumber);
         Instant until = source == null ? null : blockedUntil.get(source);
         if (until != null) {
             Instant now = clock.instant();
@@ -67,7 +68,9 @@ public class SourceBlocker {
 
     /** Called when a webhook's signature failed. */
     public void failed(Exchange exchange) {
-        String source = source(exchange);
+        SignatureInvalidException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, SignatureInvalidException.class);
+        String address = source(exchange);
+        String source = key(address, e == null ? null : e.claimedNumber());
         if (source == null || maxFailures <= 0) {
             return;
         }
@@ -90,12 +93,17 @@ public class SourceBlocker {
         if (count >= maxFailures && blockedUntil.put(source, now.plus(blockFor)) == null) {
             LOG.warn("webhooks: blocking {} for {} after {} invalid signatures", source, blockFor, count);
             try {
-                audit.record(new AuditLog.Entry(null, "webhook.source-blocked", "gateway", null, null, source,
-                        Map.of("failures", count, "window", window.toString(), "blockedFor", blockFor.toString())));
-            } catch (RuntimeException e) {
-                LOG.error("could not audit the block of {}: {}", source, e.getMessage());
+                audit.record(new AuditLog.Entry(null, "webhook.source-blocked", "gateway", null, null, address,
+                        Map.of("failures", count, "window", window.toString(), "blockedFor", blockFor.toString(),
+                                "claimedNumber", String.valueOf(e == null ? null : e.claimedNumber()))));
+            } catch (RuntimeException storageDown) {
+                LOG.error("could not audit the block of {}: {}", source, storageDown.getMessage());
             }
         }
+    }
+
+    private static String key(String address, String claimedNumber) {
+        return address == null ? null : address + "|" + (claimedNumber == null ? "-" : claimedNumber);
     }
 
     public String source(Exchange exchange) {

@@ -30,9 +30,11 @@ public class TwilioSignatureVerifier {
     private final Clock clock;
     private final String publicBaseUrl;
     private final long maxBodyBytes;
+    private final SourceBlocker blocker;
 
     public TwilioSignatureVerifier(ChannelDirectory channels, PhoneNumbers phones, Clock clock,
-                                   GatewayProperties properties) {
+                                   GatewayProperties properties, SourceBlocker blocker) {
+        this.blocker = blocker;
         this.channels = channels;
         this.phones = phones;
         this.clock = clock;
@@ -64,17 +66,18 @@ public class TwilioSignatureVerifier {
         if (number == null || number.isBlank()) {
             throw new SignatureInvalidException(Channel.SMS, null, "form has no " + businessNumberParam);
         }
-        String e164 = phones.fromProvider(number);
+        String e164 = Text.truncate(phones.fromProvider(number), 40);
+        blocker.check(exchange, e164);
         ChannelConfig channel = channels.smsByNumber(e164).orElseThrow(() ->
-                new SignatureInvalidException(Channel.SMS, null, "unknown business number " + Text.truncate(e164, 40)));
+                new SignatureInvalidException(Channel.SMS, null, e164, "unknown business number " + e164));
         String url = publicBaseUrl + WebhookRequest.pathAndQuery(exchange);
         if (!TwilioSignature.matches(channel.secrets().authToken(), url, form.params(), signature)) {
-            throw new SignatureInvalidException(Channel.SMS, channel.tenantId(),
+            throw new SignatureInvalidException(Channel.SMS, channel.tenantId(), e164,
                     "signature does not verify for " + url + " with the auth token of " + e164);
         }
         String accountSid = form.first("AccountSid");
         if (accountSid != null && channel.accountSid() != null && !accountSid.equals(channel.accountSid())) {
-            throw new SignatureInvalidException(Channel.SMS, channel.tenantId(),
+            throw new SignatureInvalidException(Channel.SMS, channel.tenantId(), e164,
                     "AccountSid " + Text.truncate(accountSid, 40) + " is not the account of " + e164);
         }
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.of(e164, channel));

@@ -32,9 +32,11 @@ public class WhatsappSignatureVerifier {
     private final ObjectMapper mapper;
     private final Clock clock;
     private final long maxBodyBytes;
+    private final SourceBlocker blocker;
 
     public WhatsappSignatureVerifier(ChannelDirectory channels, ObjectMapper mapper, Clock clock,
-                                     GatewayProperties properties) {
+                                     GatewayProperties properties, SourceBlocker blocker) {
+        this.blocker = blocker;
         this.channels = channels;
         this.mapper = mapper;
         this.clock = clock;
@@ -65,12 +67,13 @@ public class WhatsappSignatureVerifier {
                 if (!id.isTextual() || verified.containsKey(id.asText())) {
                     continue;
                 }
+                String claimed = Text.truncate(id.asText(), 40);
+                blocker.check(exchange, claimed);
                 ChannelConfig channel = channels.whatsappByPhoneNumberId(id.asText()).orElseThrow(() ->
-                        new SignatureInvalidException(Channel.WHATSAPP, null, "unknown phone_number_id "
-                                + Text.truncate(id.asText(), 40)));
+                        new SignatureInvalidException(Channel.WHATSAPP, null, claimed, "unknown phone_number_id " + claimed));
                 if (!HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
-                    throw new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(),
-                            "signature does not verify with the app secret of phone_number_id " + id.asText());
+                    throw new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(), claimed,
+                            "signature does not verify with the app secret of phone_number_id " + claimed);
                 }
                 verified.put(id.asText(), channel);
             }

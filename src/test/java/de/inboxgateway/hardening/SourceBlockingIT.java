@@ -13,12 +13,16 @@ import de.inboxgateway.testing.GatewayTest;
 import de.inboxgateway.testing.Http;
 import de.inboxgateway.webhook.HubSignature;
 
-/** Repeated bad signatures block their source (behind the trusted test proxy: X-Forwarded-For). */
+/**
+ * Repeated bad signatures block their source address for the number they claim (behind the
+ * trusted test proxy: X-Forwarded-For); the providers' shared addresses stay open for other numbers.
+ */
 class SourceBlockingIT extends GatewayTest {
 
     @BeforeEach
     void provision() {
         fixtureTenant();
+        otherTenant();
     }
 
     private Http.Response from(String address, byte[] body, String signature) {
@@ -43,14 +47,32 @@ class SourceBlockingIT extends GatewayTest {
         // Another source is not affected, and neither is an SMS from elsewhere.
         assertThat(from("203.0.113.8", body, good).status()).isEqualTo(200);
         assertThat(postTwilioFixture("/webhooks/sms", "sms/inbound-sms.form.txt").status()).isEqualTo(200);
+        // The same (shared provider) address still delivers for another tenant's number.
+        byte[] other = whatsappText(OTHER_PHONE_NUMBER_ID, "4917611111111", "wamid.other-1", 1772445600L, "hallo")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(from("203.0.113.7", other, HubSignature.sign(OTHER_APP_SECRET, other)).status()).isEqualTo(200);
 
         Map<String, Object> audit = jdbc.queryForMap("select * from audit_entry where type = 'webhook.source-blocked'");
         assertThat(audit.get("source_address")).isEqualTo("203.0.113.7");
+        assertThat(audit.get("detail").toString()).contains(Fixtures.PHONE_NUMBER_ID);
         assertThat(count("select count(*) from audit_entry where type = 'webhook.signature-invalid' and source_address = '203.0.113.7'"))
                 .isEqualTo(10);
         // The block ends after its time (gateway.webhooks.block.duration, 10 minutes).
         clock.set(java.time.Instant.now().plus(java.time.Duration.ofMinutes(11)));
         assertThat(from("203.0.113.7", body, good).status()).isEqualTo(200);
+    }
+
+    @Test
+    void someoneElsesNumberPointedAtUsBlocksOnlyThatNumber() {
+        // An outsider's own Twilio number aims its webhook here: the failures come from Twilio's address.
+        for (int i = 0; i < 12; i++) {
+            postTwilioSigned("/webhooks/sms", Map.of("MessageSid", String.format("SMx%031d", i), "From", "+4917611111111",
+                    "To", "+4930999999999", "Body", "x", "AccountSid", Fixtures.ACCOUNT_SID), "their-token");
+        }
+        assertThat(count("select count(*) from audit_entry where type = 'webhook.source-blocked'")).isEqualTo(1);
+        // Twilio, from that same address, still reaches every real tenant.
+        assertThat(postTwilioFixture("/webhooks/sms", "sms/inbound-sms.form.txt").status()).isEqualTo(200);
+        assertThat(postTwilioFixture("/webhooks/sms/status", "sms/status-delivered.form.txt").status()).isEqualTo(200);
     }
 
     @Test
