@@ -91,6 +91,11 @@ public class GatewayProperties {
         /** After this the outcome of a send is unknown: it is stored as failed (PROVIDER_TIMEOUT), never retried. */
         private Duration responseTimeout = Duration.ofSeconds(15);
 
+        /** A message still queued this long after it was asked for is marked failed by the sweeper. */
+        private Duration stuckAfter = Duration.ofMinutes(5);
+
+        public Duration getStuckAfter() { return stuckAfter; }
+        public void setStuckAfter(Duration stuckAfter) { this.stuckAfter = stuckAfter; }
         public Duration getConnectTimeout() { return connectTimeout; }
         public void setConnectTimeout(Duration connectTimeout) { this.connectTimeout = connectTimeout; }
         public Duration getResponseTimeout() { return responseTimeout; }

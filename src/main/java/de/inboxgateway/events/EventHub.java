@@ -125,12 +125,18 @@ public class EventHub {
             if (since != null && since < feed.lastDelivered) {
                 replay(feed, screen);
             }
-            screen.lastSent = Math.max(screen.lastSent, feed.lastDelivered);
+            if (!screen.paused) { // a paused replay resumes from lastSent when the queue drains
+                screen.lastSent = Math.max(screen.lastSent, feed.lastDelivered);
+            }
             if (socket.isClosed()) {
                 return;
             }
             feed.screens.put(key, screen);
             feedByConnection.put(key, feed);
+            if (socket.isClosed()) { // CLOSE may have raced past us (OPEN and CLOSE run unordered)
+                feed.screens.remove(key);
+                feedByConnection.remove(key);
+            }
         }
     }
 

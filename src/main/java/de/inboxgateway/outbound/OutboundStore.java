@@ -36,11 +36,14 @@ public class OutboundStore {
     private final Clock clock;
     private final EventLog events;
     private final org.springframework.transaction.support.TransactionTemplate transactions;
+    private final java.time.Duration stuckAfter;
 
     public OutboundStore(ConversationRepository conversations, MessageRepository messages,
                          StatusEventRepository statusEvents, OptOutRepository optOuts, ChannelDirectory channels,
                          AuditLog audit, Clock clock, EventLog events,
-                         org.springframework.transaction.support.TransactionTemplate transactions) {
+                         org.springframework.transaction.support.TransactionTemplate transactions,
+                         de.inboxgateway.config.GatewayProperties properties) {
+        this.stuckAfter = properties.getProviders().getStuckAfter();
         this.events = events;
         this.transactions = transactions;
         this.conversations = conversations;
@@ -107,7 +110,39 @@ public class OutboundStore {
     /** The one attempt: false when another thread or instance attempted this message already. */
     public boolean claim(OutboundMessage m) {
         TenantScope.set(m.tenantId());
-        return messages.claim(m.id(), clock.instant());
+        if (messages.claim(m.id(), clock.instant())) {
+            return true;
+        }
+        MessageRepository.OutboundRow row = messages.findOutbound(m.tenantId(), m.id()).orElseThrow();
+        if (row.attemptedAt() == null) { // a STOP committed after the opt-out filter looked
+            transactions.executeWithoutResult(status -> {
+                messages.recordFailed(m.id(), "OPTOUT_ACTIVE", m.to() + " opted out while the message was on its way",
+                        "OPTOUT_ACTIVE", clock.instant());
+                audit.record(new AuditLog.Entry(m.tenantId(), "send.blocked-optout", m.actor(), m.channel().wire(), m.to(),
+                        null, java.util.Map.of("messageId", m.id(), "at", "claim")));
+                events.publish(m.tenantId(), "messaging.status", m.conversationId(), m.to(), EventLog.map(
+                        "channel", m.channel().wire(), "phone", m.to(), "message", EventLog.map("id", m.id(),
+                                "direction", "outbound", "status", "failed", "errorCode", "OPTOUT_ACTIVE",
+                                "errorReason", "OPTOUT_ACTIVE", "providerMessageId", null)));
+            });
+        }
+        return false;
+    }
+
+    /** Marks messages stuck in queued as failed (NOT_ATTEMPTED or OUTCOME_UNKNOWN), with their events. */
+    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${gateway.providers.stuck-sweep-interval:60s}",
+            initialDelayString = "${gateway.providers.stuck-sweep-interval:60s}")
+    public int failStuck() {
+        return TenantScope.asSystem(() -> transactions.execute(status -> {
+            var stuck = messages.failStuck(clock.instant().minus(stuckAfter), clock.instant());
+            for (MessageRepository.Stuck s : stuck) {
+                events.publish(s.tenantId(), "messaging.status", s.conversationId(), s.recipient(), EventLog.map(
+                        "channel", s.channel(), "phone", s.recipient(), "message", EventLog.map("id", s.id(),
+                                "direction", "outbound", "status", "failed", "errorCode", s.errorCode(),
+                                "errorReason", "NOT_ATTEMPTED".equals(s.errorCode()) ? "NOT_SENT" : "OUTCOME_UNKNOWN")));
+            }
+            return stuck.size();
+        }));
     }
 
     /**
@@ -122,6 +157,7 @@ public class OutboundStore {
     private SendOutcome doRecordResult(OutboundMessage m, ProviderResult result) {
         Instant now = clock.instant();
         if (result.accepted()) {
+            statusEvents.lock(m.tenantId(), m.channel().wire(), result.providerMessageId());
             messages.recordAccepted(m.id(), result.providerMessageId(), now);
             statusEvents.best(m.tenantId(), m.channel().wire(), result.providerMessageId()).ifPresent(best ->
                     messages.advanceStatus(m.tenantId(), m.channel().wire(), result.providerMessageId(), best.status(),

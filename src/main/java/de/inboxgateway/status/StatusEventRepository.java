@@ -22,6 +22,15 @@ public class StatusEventRepository {
         this.jdbc = jdbc;
     }
 
+    /**
+     * Serializes, until commit, everything about one provider message id: a status webhook and the
+     * send that learns the id cannot miss each other.
+     */
+    public void lock(long tenantId, String channel, String providerMessageId) {
+        jdbc.queryForList("select pg_advisory_xact_lock(hashtextextended(:key, 0))",
+                Map.of("key", tenantId + "|" + channel + "|" + providerMessageId), Object.class);
+    }
+
     /** True when this (message, status) was not seen before. */
     public boolean insertIfNew(StatusUpdate s, int rank, Instant receivedAt) {
         return jdbc.update("""

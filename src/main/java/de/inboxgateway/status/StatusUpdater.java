@@ -41,6 +41,7 @@ public class StatusUpdater {
     public Applied apply(StatusUpdate s) {
         Instant now = clock.instant();
         int rank = StatusRank.of(s.status());
+        statusEvents.lock(s.tenantId(), s.channel().wire(), s.providerMessageId());
         if (!statusEvents.insertIfNew(s, rank, now)) {
             return new Applied(false, null); // the provider repeated itself
         }

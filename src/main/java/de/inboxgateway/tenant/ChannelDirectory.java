@@ -124,7 +124,10 @@ public class ChannelDirectory {
 
     private Optional<ChannelConfig> lookup(java.util.function.Supplier<ChannelConfig> find) {
         ChannelConfig hit = find.get();
-        if (hit == null && clock.millis() - lastRefresh > MISS_REFRESH_MILLIS) {
+        // Never reload inside a transaction: its connection is scoped to one tenant (row-level
+        // security) and would load only that tenant's channels into the shared snapshot.
+        if (hit == null && clock.millis() - lastRefresh > MISS_REFRESH_MILLIS
+                && !org.springframework.transaction.support.TransactionSynchronizationManager.isActualTransactionActive()) {
             try {
                 refresh();
             } catch (RuntimeException e) {

@@ -99,10 +99,43 @@ public class MessageRepository {
                 (rs, row) -> new Idempotent(rs.getLong("id"), rs.getBytes("request_hash"))).stream().findFirst();
     }
 
-    /** Marks the one attempt of a queued message; false if it was attempted already (exactly once). */
+    /**
+     * Marks the one attempt of a queued message; false if it was attempted already (exactly once) or
+     * if its recipient opted out since the opt-out filter looked (only a confirmation passes).
+     */
     public boolean claim(long id, Instant now) {
-        return jdbc.update("update message set attempted_at = :now where id = :id and attempted_at is null",
+        return jdbc.update("""
+                update message m set attempted_at = :now
+                where m.id = :id and m.attempted_at is null
+                  and (m.kind = 'optout-confirmation' or not exists (
+                        select 1 from optout o where o.tenant_id = m.tenant_id and o.channel = m.channel
+                           and o.phone = m.recipient and o.ended_at is null))""",
                 Map.of("id", id, "now", Timestamp.from(now))) == 1;
+    }
+
+    public record Stuck(long id, long tenantId, long conversationId, String channel, String recipient, String errorCode) {
+    }
+
+    /**
+     * Outbound messages still queued long after they were asked for: never attempted (the gateway
+     * stopped before the call) or attempted without a stored result. They are marked failed with
+     * NOT_ATTEMPTED or OUTCOME_UNKNOWN, never sent late and never retried.
+     */
+    public List<Stuck> failStuck(Instant queuedBefore, Instant now) {
+        return jdbc.query("""
+                update message set status = 'failed', status_rank = :rank, status_updated_at = :now,
+                       error_code = case when attempted_at is null then 'NOT_ATTEMPTED' else 'OUTCOME_UNKNOWN' end,
+                       error_reason = case when attempted_at is null then 'NOT_SENT' else 'OUTCOME_UNKNOWN' end,
+                       error_message = case when attempted_at is null
+                           then 'queued but never attempted: the gateway stopped before the provider call; not sent'
+                           else 'the provider call started but its result was never stored; it may or may not have been sent' end
+                where direction = 'outbound' and status = 'queued' and created_at < :before
+                  and (kind = 'message' or attempted_at is not null)
+                returning id, tenant_id, conversation_id, channel, recipient, error_code""", new MapSqlParameterSource()
+                .addValue("rank", StatusRank.of("failed")).addValue("now", Timestamp.from(now))
+                .addValue("before", Timestamp.from(queuedBefore)),
+                (rs, row) -> new Stuck(rs.getLong("id"), rs.getLong("tenant_id"), rs.getLong("conversation_id"),
+                        rs.getString("channel"), rs.getString("recipient"), rs.getString("error_code")));
     }
 
     public void recordAccepted(long id, String providerMessageId, Instant now) {

@@ -457,4 +457,52 @@ class OutboundIT extends GatewayTest {
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("CHANNEL_NOT_CONFIGURED");
         assertThat(TWILIO.requests()).isEmpty();
     }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    OutboundStore outboundStore;
+
+    private long queuedMessage(String phone, String minutesAgo, boolean attempted) {
+        long tenant = jdbc.queryForObject("select id from tenant where slug = 'mueller'", Long.class);
+        long conversation = jdbc.queryForObject("insert into conversation (tenant_id, channel, phone) values (?, 'sms', ?) "
+                + "on conflict (tenant_id, phone, channel) do update set phone = excluded.phone returning id", Long.class, tenant, phone);
+        return jdbc.queryForObject("insert into message (tenant_id, conversation_id, channel, direction, type, text, "
+                + "recipient, status, status_rank, created_at, attempted_at) values (?, ?, 'sms', 'outbound', 'text', 'x', ?, "
+                + "'queued', 10, now() - (? || ' minutes')::interval, " + (attempted ? "now()" : "null") + ") returning id",
+                Long.class, tenant, conversation, phone, minutesAgo);
+    }
+
+    @Test
+    void aStopCommittedAfterTheFilterStillStopsTheSendAtItsClaim() {
+        long id = queuedMessage(Fixtures.JONAS, "0", false);
+        jdbc.update("insert into optout (tenant_id, channel, phone, source) select id, 'sms', ?, 'keyword:STOP' "
+                + "from tenant where slug = 'mueller'", Fixtures.JONAS);
+        long tenant = jdbc.queryForObject("select id from tenant where slug = 'mueller'", Long.class);
+        long conversation = jdbc.queryForObject("select conversation_id from message where id = ?", Long.class, id);
+        OutboundMessage m = new OutboundMessage(id, tenant, "mueller", de.inboxgateway.support.Channel.SMS,
+                jdbc.queryForObject("select id from channel where channel = 'sms'", Long.class), conversation, Fixtures.JONAS,
+                "x", OutboundMessage.KIND_MESSAGE, "test", null, null, null, null);
+
+        assertThat(outboundStore.claim(m)).isFalse();
+
+        assertThat(jdbc.queryForMap("select status, error_code, attempted_at from message where id = ?", id))
+                .containsEntry("status", "failed").containsEntry("error_code", "OPTOUT_ACTIVE").containsEntry("attempted_at", null);
+        assertThat(TWILIO.requests()).isEmpty();
+    }
+
+    @Test
+    void messagesStuckInQueuedAreMarkedFailedNeverSentLate() {
+        long neverAttempted = queuedMessage(Fixtures.ANNA, "10", false);
+        long resultLost = queuedMessage(Fixtures.JONAS, "10", true);
+        long fresh = queuedMessage("+4915200000001", "0", false);
+
+        assertThat(outboundStore.failStuck()).isEqualTo(2);
+
+        assertThat(jdbc.queryForMap("select status, error_code from message where id = ?", neverAttempted))
+                .containsEntry("status", "failed").containsEntry("error_code", "NOT_ATTEMPTED");
+        assertThat(jdbc.queryForMap("select status, error_code from message where id = ?", resultLost))
+                .containsEntry("status", "failed").containsEntry("error_code", "OUTCOME_UNKNOWN");
+        assertThat(jdbc.queryForObject("select status from message where id = ?", String.class, fresh)).isEqualTo("queued");
+        assertThat(count("select count(*) from tenant_event where type = 'messaging.status'")).isEqualTo(2);
+        assertThat(TWILIO.requests()).isEmpty();
+    }
 }
