@@ -13,6 +13,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.support.Text;
+import de.inboxgateway.webhook.ClientAddress;
 import de.inboxgateway.webhook.SignatureInvalidException;
 
 /**
@@ -27,16 +28,12 @@ public class AuditLog {
     private final NamedParameterJdbcTemplate jdbc;
     private final ObjectMapper mapper;
 
-    public AuditLog(NamedParameterJdbcTemplate jdbc, ObjectMapper mapper) {
+    private final ClientAddress clientAddress;
+
+    public AuditLog(NamedParameterJdbcTemplate jdbc, ObjectMapper mapper, ClientAddress clientAddress) {
         this.jdbc = jdbc;
         this.mapper = mapper;
-    }
-
-    /** How a webhook's source address is read (proxy-aware); set by the webhook stage. */
-    private java.util.function.Function<Exchange, String> sourceOf;
-
-    public void useSourceAddress(java.util.function.Function<Exchange, String> sourceOf) {
-        this.sourceOf = sourceOf;
+        this.clientAddress = clientAddress;
     }
 
     public record Entry(Long tenantId, String type, String actor, String channel, String phone, String sourceAddress,
@@ -69,7 +66,7 @@ public class AuditLog {
         if (e == null) {
             return;
         }
-        String source = sourceOf == null ? remoteAddress(exchange) : sourceOf.apply(exchange);
+        String source = clientAddress.of(exchange); // the real client, not the proxy
         LOG.warn("webhook rejected: channel={} source={} reason={}", e.channel(), source, e.reason());
         try {
             // Written for the tenant the request claimed, before any tenant was verified: system work.
@@ -97,10 +94,5 @@ public class AuditLog {
         }
         sql.append(" order by id limit :limit");
         return jdbc.queryForList(sql.toString(), p);
-    }
-
-    private static String remoteAddress(Exchange exchange) {
-        Object request = exchange.getMessage().getHeader("CamelHttpServletRequest");
-        return request instanceof jakarta.servlet.http.HttpServletRequest r ? r.getRemoteAddr() : null;
     }
 }

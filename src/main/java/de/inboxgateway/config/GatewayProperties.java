@@ -72,7 +72,7 @@ public class GatewayProperties {
         private String baseUrl = "https://api.twilio.com";
 
         public String getBaseUrl() { return baseUrl; }
-        public void setBaseUrl(String baseUrl) { this.baseUrl = baseUrl; }
+        public void setBaseUrl(String baseUrl) { this.baseUrl = withoutTrailingSlash(baseUrl); }
     }
 
     public static class Whatsapp {
@@ -81,7 +81,7 @@ public class GatewayProperties {
         private String apiVersion = "v23.0";
 
         public String getBaseUrl() { return baseUrl; }
-        public void setBaseUrl(String baseUrl) { this.baseUrl = baseUrl; }
+        public void setBaseUrl(String baseUrl) { this.baseUrl = withoutTrailingSlash(baseUrl); }
         public String getApiVersion() { return apiVersion; }
         public void setApiVersion(String apiVersion) { this.apiVersion = apiVersion; }
     }
@@ -178,7 +178,12 @@ public class GatewayProperties {
     public String getAdminToken() { return adminToken; }
     public void setAdminToken(String adminToken) { this.adminToken = adminToken; }
     public String getPublicBaseUrl() { return publicBaseUrl; }
-    public void setPublicBaseUrl(String publicBaseUrl) { this.publicBaseUrl = publicBaseUrl; }
+    public void setPublicBaseUrl(String publicBaseUrl) { this.publicBaseUrl = withoutTrailingSlash(publicBaseUrl); }
+
+    /** Base URLs are joined with paths that start with '/': one place drops a configured trailing slash. */
+    static String withoutTrailingSlash(String url) {
+        return url != null && url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
     public String getSecretsKey() { return secretsKey; }
     public void setSecretsKey(String secretsKey) { this.secretsKey = secretsKey; }
     public String getDefaultRegion() { return defaultRegion; }

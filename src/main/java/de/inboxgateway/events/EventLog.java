@@ -136,11 +136,7 @@ public class EventLog {
 
     /** A short preview of a text for list views. */
     public static String preview(String text) {
-        if (text == null) {
-            return null;
-        }
-        String clean = Text.clean(text);
-        return clean.length() <= 120 ? clean : clean.substring(0, 119) + "…";
+        return Text.truncate(text, 120);
     }
 
     public static Map<String, Object> map(Object... keyValues) {

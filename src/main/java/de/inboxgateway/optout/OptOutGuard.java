@@ -31,7 +31,7 @@ public class OptOutGuard {
             return m;
         }
         Map<String, Object> detail = new LinkedHashMap<>();
-        detail.put("text", preview(m.text()));
+        detail.put("text", de.inboxgateway.support.Text.truncate(m.text(), 80));
         if (m.id() != null) {
             detail.put("messageId", m.id());
         }
@@ -47,9 +47,5 @@ public class OptOutGuard {
                 null, detail));
         throw ApiException.conflict("OPTOUT_ACTIVE", m.to() + " opted out of " + m.channel().wire()
                 + "; only a documented re-consent (POST /api/v1/optouts/{channel}/{phone}/consent) lifts it");
-    }
-
-    static String preview(String text) {
-        return text == null || text.length() <= 80 ? text : text.substring(0, 80) + "…";
     }
 }

@@ -85,7 +85,8 @@ public class OutboundStore {
             return m.queued(id.get(), conversationId);
         }
         // A concurrent request with the same key committed first: answer with its message.
-        return m.replaying(requireSameRequest(m));
+        return m.replaying(sameRequest(m, messages.findByIdempotencyKey(m.tenantId(), m.idempotencyKey())
+                .orElseThrow(() -> new IllegalStateException("idempotency key vanished"))));
     }
 
     /** An earlier message under the same Idempotency-Key, or empty. */
@@ -94,12 +95,10 @@ public class OutboundStore {
         if (m.idempotencyKey() == null) {
             return Optional.empty();
         }
-        return messages.findByIdempotencyKey(m.tenantId(), m.idempotencyKey()).map(existing -> requireSameRequest(m));
+        return messages.findByIdempotencyKey(m.tenantId(), m.idempotencyKey()).map(existing -> sameRequest(m, existing));
     }
 
-    private long requireSameRequest(OutboundMessage m) {
-        MessageRepository.Idempotent existing = messages.findByIdempotencyKey(m.tenantId(), m.idempotencyKey())
-                .orElseThrow(() -> new IllegalStateException("idempotency key vanished"));
+    private static long sameRequest(OutboundMessage m, MessageRepository.Idempotent existing) {
         if (!Arrays.equals(existing.requestHash(), m.requestHash())) {
             throw ApiException.conflict("IDEMPOTENCY_KEY_REUSED",
                     "this Idempotency-Key was used for a different request");

@@ -38,11 +38,11 @@ public class ProviderEndpoints {
     }
 
     public String twilioBaseUrl(ChannelConfig channel) {
-        return channel.sandbox() ? sandbox(channel) + "/twilio" : trim(properties.getTwilio().getBaseUrl());
+        return channel.sandbox() ? sandbox(channel) + "/twilio" : properties.getTwilio().getBaseUrl();
     }
 
     public String graphBaseUrl(ChannelConfig channel) {
-        return channel.sandbox() ? sandbox(channel) + "/graph" : trim(properties.getWhatsapp().getBaseUrl());
+        return channel.sandbox() ? sandbox(channel) + "/graph" : properties.getWhatsapp().getBaseUrl();
     }
 
     public String graphApiVersion() {
@@ -60,9 +60,5 @@ public class ProviderEndpoints {
                     + " is a sandbox channel, and the sandbox is off (gateway.sandbox.enabled=false)");
         }
         return localBaseUrl + "/sandbox";
-    }
-
-    private static String trim(String url) {
-        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 }

@@ -62,12 +62,4 @@ public class StatusEventRepository {
                 (rs, row) -> new Best(rs.getString("status"), rs.getInt("status_rank"), rs.getString("error_code"),
                         rs.getString("error_message"))).stream().findFirst();
     }
-
-    public List<Map<String, Object>> history(long tenantId, String channel, String providerMessageId) {
-        return jdbc.queryForList("""
-                select status, error_code, error_message, provider_timestamp, received_at
-                from message_status_event
-                where tenant_id = :tenant and channel = :channel and provider_message_id = :providerId
-                order by id""", Map.of("tenant", tenantId, "channel", channel, "providerId", providerMessageId));
-    }
 }

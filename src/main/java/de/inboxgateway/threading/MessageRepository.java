@@ -250,11 +250,6 @@ public class MessageRepository {
                 + " order by id desc limit :limit", p, this::map);
     }
 
-    public long countForTenant(long tenantId) {
-        return jdbc.queryForObject("select count(*) from message where tenant_id = :tenant",
-                Map.of("tenant", tenantId), Long.class);
-    }
-
     private MessageRow map(ResultSet rs, int row) throws SQLException {
         return new MessageRow(rs.getLong("id"), rs.getString("direction"), rs.getString("type"), rs.getString("text"),
                 tree(rs.getString("media")), tree(rs.getString("data")), rs.getString("reply_to"),

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,19 +35,18 @@ public class SourceBlocker {
     private final int maxFailures;
     private final Duration window;
     private final Duration blockFor;
-    private final List<String> trustedProxies;
+    private final ClientAddress clientAddress;
     private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
     private final Map<String, Instant> blockedUntil = new ConcurrentHashMap<>();
 
-    public SourceBlocker(Clock clock, AuditLog audit, GatewayProperties properties) {
+    public SourceBlocker(Clock clock, AuditLog audit, ClientAddress clientAddress, GatewayProperties properties) {
         this.clock = clock;
         this.audit = audit;
         GatewayProperties.Block block = properties.getWebhooks().getBlock();
         this.maxFailures = block.getMaxFailures();
         this.window = block.getWindow();
         this.blockFor = block.getDuration();
-        this.trustedProxies = properties.getWebhooks().getTrustedProxies();
-        audit.useSourceAddress(this::source); // the trail names the real client, not the proxy
+        this.clientAddress = clientAddress;
     }
 
     /** Called by the verifiers once they know the number a request claims: a blocked pair goes no further. */
@@ -106,8 +104,8 @@ public class SourceBlocker {
         return address == null ? null : address + "|" + (claimedNumber == null ? "-" : claimedNumber);
     }
 
-    public String source(Exchange exchange) {
-        return ClientAddress.of(WebhookRequest.servletRequest(exchange), trustedProxies);
+    private String source(Exchange exchange) {
+        return clientAddress.of(exchange);
     }
 
     @Scheduled(fixedDelay = 60_000)

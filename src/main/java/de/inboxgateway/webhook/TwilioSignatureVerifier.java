@@ -29,7 +29,6 @@ public class TwilioSignatureVerifier {
     private final PhoneNumbers phones;
     private final Clock clock;
     private final String publicBaseUrl;
-    private final long maxBodyBytes;
     private final SourceBlocker blocker;
 
     public TwilioSignatureVerifier(ChannelDirectory channels, PhoneNumbers phones, Clock clock,
@@ -38,9 +37,7 @@ public class TwilioSignatureVerifier {
         this.channels = channels;
         this.phones = phones;
         this.clock = clock;
-        String base = properties.getPublicBaseUrl();
-        this.publicBaseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        this.maxBodyBytes = properties.getWebhooks().getMaxBodyBytes();
+        this.publicBaseUrl = properties.getPublicBaseUrl();
     }
 
     /** Inbound message: the business number is {@code To}. */
@@ -56,7 +53,7 @@ public class TwilioSignatureVerifier {
     private void verify(Exchange exchange, String businessNumberParam) {
         TenantScope.clear();
         exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
-        byte[] raw = WebhookRequest.rawBody(exchange, maxBodyBytes);
+        byte[] raw = WebhookRequest.rawBody(exchange);
         String signature = exchange.getMessage().getHeader("X-Twilio-Signature", String.class);
         if (signature == null || signature.isBlank()) {
             throw new SignatureInvalidException(Channel.SMS, null, "missing X-Twilio-Signature");

@@ -5,23 +5,16 @@ import org.apache.camel.Exchange;
 
 import de.inboxgateway.support.ApiException;
 
-/** Reading a webhook request as received: raw bytes with a size limit, path, query, client address. */
+/** Reading a webhook request as received: raw bytes (size already limited by WebhookBodyFilter), path and query. */
 final class WebhookRequest {
 
     private WebhookRequest() {
     }
 
-    static byte[] rawBody(Exchange exchange, long maxBytes) {
-        Long declared = exchange.getMessage().getHeader(Exchange.CONTENT_LENGTH, Long.class);
-        if (declared != null && declared > maxBytes) {
-            throw new ApiException(413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBytes + " bytes");
-        }
+    static byte[] rawBody(Exchange exchange) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
         if (body == null || body.length == 0) {
             throw ApiException.invalid("request body is empty");
-        }
-        if (body.length > maxBytes) {
-            throw new ApiException(413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBytes + " bytes");
         }
         return body;
     }
@@ -40,10 +33,5 @@ final class WebhookRequest {
         String path = exchange.getMessage().getHeader(Exchange.HTTP_PATH, String.class);
         String query = exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class);
         return (path == null ? "" : path) + (query == null ? "" : "?" + query);
-    }
-
-    static String clientAddress(Exchange exchange) {
-        HttpServletRequest request = servletRequest(exchange);
-        return request == null ? null : request.getRemoteAddr();
     }
 }

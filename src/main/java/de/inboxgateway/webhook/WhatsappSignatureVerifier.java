@@ -10,7 +10,6 @@ import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.access.TenantScope;
-import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.support.GatewayExchange;
@@ -31,22 +30,19 @@ public class WhatsappSignatureVerifier {
     private final ChannelDirectory channels;
     private final ObjectMapper mapper;
     private final Clock clock;
-    private final long maxBodyBytes;
     private final SourceBlocker blocker;
 
-    public WhatsappSignatureVerifier(ChannelDirectory channels, ObjectMapper mapper, Clock clock,
-                                     GatewayProperties properties, SourceBlocker blocker) {
+    public WhatsappSignatureVerifier(ChannelDirectory channels, ObjectMapper mapper, Clock clock, SourceBlocker blocker) {
         this.blocker = blocker;
         this.channels = channels;
         this.mapper = mapper;
         this.clock = clock;
-        this.maxBodyBytes = properties.getWebhooks().getMaxBodyBytes();
     }
 
     public void verify(Exchange exchange) {
         TenantScope.clear();
         exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
-        byte[] body = WebhookRequest.rawBody(exchange, maxBodyBytes);
+        byte[] body = WebhookRequest.rawBody(exchange);
         String signature = exchange.getMessage().getHeader("X-Hub-Signature-256", String.class);
         if (signature == null || signature.isBlank()) {
             throw new SignatureInvalidException(Channel.WHATSAPP, null, "missing X-Hub-Signature-256");

@@ -65,8 +65,7 @@ public class SandboxProvider {
         this.endpoints = endpoints;
         this.mapper = mapper;
         this.clock = clock;
-        String base = properties.getPublicBaseUrl();
-        this.publicBaseUrl = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.publicBaseUrl = properties.getPublicBaseUrl();
         this.delayMillis = properties.getSandbox().getStatusDelay().toMillis();
     }
 

@@ -43,7 +43,7 @@ public class GatewayTwilioHttpClient extends NetworkHttpClient {
                         .setMaxConnTotal(50)
                         .setMaxConnPerRoute(20)
                         .build()));
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.baseUrl = baseUrl; // from ProviderEndpoints: configured without a trailing slash
     }
 
     @Override

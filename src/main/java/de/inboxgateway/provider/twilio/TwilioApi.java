@@ -30,8 +30,7 @@ public class TwilioApi {
     public TwilioApi(ChannelDirectory channels, TwilioClients clients, GatewayProperties properties) {
         this.channels = channels;
         this.clients = clients;
-        String base = properties.getPublicBaseUrl();
-        this.statusCallback = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/webhooks/sms/status";
+        this.statusCallback = properties.getPublicBaseUrl() + "/webhooks/sms/status";
     }
 
     public void prepare(Exchange exchange) {
