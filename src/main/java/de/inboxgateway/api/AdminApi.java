@@ -77,7 +77,8 @@ public class AdminApi {
 
     public record ChannelRequest(String channel, String phoneNumberId, String displayPhoneNumber, String appSecret,
                                  String accessToken, String verifyToken, String accountSid, String authToken,
-                                 String phoneNumber, String messagingServiceSid, Boolean sandbox) {
+                                 String phoneNumber, String messagingServiceSid, Boolean sandbox,
+                                 Boolean mms) {
         @Override
         public String toString() {
             return "ChannelRequest[channel=" + channel + "]"; // never print secrets
@@ -102,7 +103,7 @@ public class AdminApi {
             ChannelConfig.Secrets secrets = new ChannelConfig.Secrets(secret(req.appSecret(), "appSecret", sandbox),
                     secret(req.accessToken(), "accessToken", sandbox), secret(req.verifyToken(), "verifyToken", sandbox), null);
             id = channels.insert(tenant.id(), channel, phones.toE164(req.displayPhoneNumber()), req.phoneNumberId(),
-                    null, null, secrets, sandbox);
+                    null, null, secrets, sandbox, false);
         } else {
             require(req.phoneNumber(), "phoneNumber");
             String accountSid = sandbox && (req.accountSid() == null || req.accountSid().isBlank())
@@ -113,7 +114,8 @@ public class AdminApi {
             }
             id = channels.insert(tenant.id(), channel, phones.toE164(req.phoneNumber()), null, accountSid,
                     blankToNull(req.messagingServiceSid()),
-                    new ChannelConfig.Secrets(null, null, null, secret(req.authToken(), "authToken", sandbox)), sandbox);
+                    new ChannelConfig.Secrets(null, null, null, secret(req.authToken(), "authToken", sandbox)), sandbox,
+                    Boolean.TRUE.equals(req.mms()));
         }
         directory.refresh();
         audit.record(new AuditLog.Entry(tenant.id(), "admin.channel-created", "admin", channel.wire(), null, null,
@@ -224,6 +226,7 @@ public class AdminApi {
                 v.put("accountSid", row.get("account_sid"));
                 v.put("phoneNumber", row.get("address"));
                 v.put("messagingServiceSid", row.get("messaging_service_sid"));
+                v.put("mms", row.get("mms"));
             }
             v.put("sandbox", row.get("sandbox"));
             v.put("createdAt", Rows.instant(row.get("created_at")));

@@ -34,9 +34,11 @@ public class ConversationsApi {
     private final PhoneNumbers phones;
     private final GatewayProperties.Api paging;
     private final Clock clock;
+    private final MessageView messageView;
 
     public ConversationsApi(ConversationRepository conversations, MessageRepository messages, PhoneNumbers phones,
-                            GatewayProperties properties, Clock clock) {
+                            GatewayProperties properties, Clock clock, MessageView messageView) {
+        this.messageView = messageView;
         this.conversations = conversations;
         this.messages = messages;
         this.phones = phones;
@@ -82,7 +84,7 @@ public class ConversationsApi {
             next = Cursor.encode(null, rows.get(size - 1).id());
         }
         Map<String, Object> page = new LinkedHashMap<>();
-        page.put("items", rows.stream().map(MessageView::of).toList());
+        page.put("items", messageView.of(principal.tenantId(), rows));
         page.put("nextCursor", next);
         return page;
     }

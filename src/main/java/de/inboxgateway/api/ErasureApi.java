@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.camel.ExchangeProperty;
@@ -18,7 +19,11 @@ import de.inboxgateway.access.ApiPrincipal;
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.support.GatewayExchange;
+import de.inboxgateway.support.AfterCommit;
 import de.inboxgateway.support.PhoneNumbers;
+import de.inboxgateway.media.MediaRepository;
+import de.inboxgateway.media.MediaRow;
+import de.inboxgateway.media.MediaStore;
 
 /**
  * Right to erasure (Art. 17 GDPR) for one phone number in the key's tenant, in one transaction:
@@ -36,9 +41,13 @@ public class ErasureApi {
     private final AuditLog audit;
     private final Clock clock;
     private final GatewayProperties.Gdpr gdpr;
+    private final MediaRepository mediaRepository;
+    private final MediaStore store;
 
     public ErasureApi(NamedParameterJdbcTemplate jdbc, PhoneNumbers phones, AuditLog audit, Clock clock,
-                      GatewayProperties properties) {
+                      GatewayProperties properties, MediaRepository mediaRepository, MediaStore store) {
+        this.mediaRepository = mediaRepository;
+        this.store = store;
         this.jdbc = jdbc;
         this.phones = phones;
         this.audit = audit;
@@ -55,6 +64,9 @@ public class ErasureApi {
         MapSqlParameterSource p = new MapSqlParameterSource("tenant", principal.tenantId()).addValue("phone", e164)
                 .addValue("now", Timestamp.from(now)).addValue("retainedFrom", Timestamp.from(retainedFrom));
 
+        // Media first: the rows name the files, and the message update below forgets which message had which.
+        List<MediaRow> media = mediaRepository.ofPhone(principal.tenantId(), e164, retainedFrom);
+        int mediaErased = mediaRepository.delete(principal.tenantId(), media.stream().map(MediaRow::id).toList());
         int messages = jdbc.update("""
                 update message m set text = null, media = null, data = null, profile_name = null, erased_at = :now
                 from conversation c
@@ -66,8 +78,10 @@ public class ErasureApi {
                   and m.erased_at is null and m.created_at >= :retainedFrom""", p, Integer.class);
         int events = jdbc.update("""
                 update tenant_event set payload = payload #- '{message,textPreview}' #- '{message,profileName}'
+                                                  #- '{message,media}' #- '{media}'
                 where tenant_id = :tenant and phone = :phone
-                  and (payload #> '{message,textPreview}' is not null or payload #> '{message,profileName}' is not null)
+                  and (payload #> '{message,textPreview}' is not null or payload #> '{message,profileName}' is not null
+                       or payload #> '{message,media}' is not null or payload -> 'media' is not null)
                   and at < :retainedFrom""", p);
         jdbc.queryForList("select set_config('gateway.audit_redaction', 'on', true)", Map.of(), String.class);
         int auditEntries = jdbc.update("""
@@ -84,6 +98,7 @@ public class ErasureApi {
         erased.put("messageContents", messages);
         erased.put("eventPreviews", events);
         erased.put("auditEntriesRedacted", auditEntries);
+        erased.put("media", mediaErased);
         Map<String, Object> kept = new LinkedHashMap<>();
         kept.put("optOuts", Map.of("count", optOuts, "reason", "an opt-out must go on being honoured"));
         kept.put("auditEntries", Map.of("count", auditKept,
@@ -94,12 +109,25 @@ public class ErasureApi {
         kept.put("phoneNumber", Map.of("reason", "the key of conversations and opt-outs"));
         audit.record(new AuditLog.Entry(principal.tenantId(), "gdpr.erasure", principal.actor(), null, e164, null,
                 Map.of("messageContents", messages, "eventPreviews", events, "auditEntriesRedacted", auditEntries,
-                        "retainedMessages", retained)));
+                        "retainedMessages", retained, "media", mediaErased)));
+        // The bytes go once the rows are gone for good: a rollback must not leave rows without files.
+        AfterCommit.run(() -> media.forEach(this::deleteBytes));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("phone", e164);
         report.put("erasedAt", now);
         report.put("erased", erased);
         report.put("kept", kept);
         return report;
+    }
+
+    private void deleteBytes(MediaRow row) {
+        try {
+            store.delete(row.storageKey());
+        } catch (java.io.IOException | RuntimeException e) {
+            // The row is gone, so no link or API call can reach the file; ops see what is left over.
+            org.slf4j.LoggerFactory.getLogger(ErasureApi.class).error("erasure: the bytes of media {} of tenant {} "
+                    + "could not be deleted from the store ({}); delete key {} by hand", row.id(), row.tenantId(),
+                    e.getMessage(), row.storageKey());
+        }
     }
 }

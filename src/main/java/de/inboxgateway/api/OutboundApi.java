@@ -14,6 +14,9 @@ import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.access.ApiPrincipal;
+import de.inboxgateway.media.MediaRepository;
+import de.inboxgateway.media.MediaRow;
+import de.inboxgateway.media.MediaTypes;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.outbound.OutboundStore;
 import de.inboxgateway.outbound.SendOutcome;
@@ -35,14 +38,21 @@ public class OutboundApi {
 
     static final int WHATSAPP_MAX_TEXT = 4096;
     static final int SMS_MAX_TEXT = 1600;
+    /** Meta's limit for a media caption. */
+    static final int WHATSAPP_MAX_CAPTION = 1024;
+    private static final java.util.Set<String> CAPTIONED = java.util.Set.of("image", "video", "document");
     private final Json json;
     private final PhoneNumbers phones;
     private final ChannelDirectory channels;
     private final OutboundStore store;
     private final MessageRepository messages;
+    private final MediaRepository mediaRepository;
+    private final MessageView messageView;
 
     public OutboundApi(Json json, PhoneNumbers phones, ChannelDirectory channels, OutboundStore store,
-                       MessageRepository messages) {
+                       MessageRepository messages, MediaRepository mediaRepository, MessageView messageView) {
+        this.messageView = messageView;
+        this.mediaRepository = mediaRepository;
         this.json = json;
         this.phones = phones;
         this.channels = channels;
@@ -65,23 +75,37 @@ public class OutboundApi {
         }
         Channel channel = Channel.parse(req.path("channel").asText(null));
         JsonNode text = req.path("text");
-        if (!text.isTextual() || text.asText().isBlank()) {
-            throw ApiException.invalid("'text' is required");
+        JsonNode mediaRef = req.path("media");
+        boolean hasText = text.isTextual() && !text.asText().isBlank();
+        if (!hasText && mediaRef.isMissingNode()) {
+            throw ApiException.invalid("'text' is required (or 'media' with an optional 'text' as its caption)");
         }
-        int max = channel == Channel.WHATSAPP ? WHATSAPP_MAX_TEXT : SMS_MAX_TEXT;
-        if (text.asText().length() > max) {
-            throw ApiException.invalid("'text' is longer than " + max + " characters, the " + channel + " limit");
+        if (!text.isMissingNode() && !text.isNull() && !text.isTextual()) {
+            throw ApiException.invalid("'text' must be a string");
+        }
+        int max = !mediaRef.isMissingNode() && channel == Channel.WHATSAPP ? WHATSAPP_MAX_CAPTION
+                : channel == Channel.WHATSAPP ? WHATSAPP_MAX_TEXT : SMS_MAX_TEXT;
+        if (hasText && text.asText().length() > max) {
+            throw ApiException.invalid("'text' is longer than " + max + " characters, the " + channel
+                    + (mediaRef.isMissingNode() ? "" : " caption") + " limit");
         }
         String from = req.path("from").isTextual() ? phones.toE164(req.path("from").asText()) : null;
         ChannelConfig sender = senderChannel(principal, channel, from);
+        MediaRow media = mediaRef.isMissingNode() ? null : media(principal, sender, mediaRef);
+        if (media != null && hasText && !CAPTIONED.contains(media.kind()) && channel == Channel.WHATSAPP) {
+            throw ApiException.invalid("WhatsApp shows no caption on " + media.kind() + ": send the text separately");
+        }
         String recipient = phones.toE164(to.asText());
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
         if (key != null && key.length() > 200) {
             throw ApiException.invalid("Idempotency-Key is longer than 200 characters");
         }
+        String caption = hasText ? text.asText() : null;
         return new OutboundMessage(null, principal.tenantId(), principal.tenantSlug(), channel, sender.id(), null,
-                recipient, text.asText(), OutboundMessage.KIND_MESSAGE, principal.actor(), null, key,
-                key == null ? null : hash(channel.wire(), recipient, String.valueOf(from), text.asText()), null);
+                recipient, caption, OutboundMessage.KIND_MESSAGE, principal.actor(), null, key,
+                key == null ? null : media == null ? hash(channel.wire(), recipient, String.valueOf(from), caption)
+                        : hash(channel.wire(), recipient, String.valueOf(from), String.valueOf(caption), media.id().toString()),
+                null, media);
     }
 
     /** A new attempt of an earlier outbound message, through every gate again. */
@@ -98,9 +122,13 @@ public class OutboundApi {
             sender = senderChannel(principal, channel, null);
         }
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
+        MediaRow media = original.mediaId() == null ? null : checkSendable(sender, mediaRepository
+                .find(principal.tenantId(), original.mediaId())
+                .orElseThrow(() -> ApiException.conflict("MEDIA_NOT_STORED", "the media of message " + id
+                        + " is no longer stored")));
         return new OutboundMessage(null, principal.tenantId(), principal.tenantSlug(), channel, sender.id(), null,
                 original.recipient(), original.text(), OutboundMessage.KIND_MESSAGE, principal.actor(), original.id(),
-                key, key == null ? null : hash("resend", String.valueOf(original.id())), null);
+                key, key == null ? null : hash("resend", String.valueOf(original.id())), null, media);
     }
 
     /** Before any gate: a request repeated under its Idempotency-Key gets the first answer. */
@@ -139,7 +167,7 @@ public class OutboundApi {
     }
 
     public Object get(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal, @Header("id") String id) {
-        return MessageView.of(messages.find(principal.tenantId(), parseId(id))
+        return messageView.of(principal.tenantId(), messages.find(principal.tenantId(), parseId(id))
                 .orElseThrow(() -> ApiException.notFound("no message " + id)));
     }
 
@@ -149,6 +177,36 @@ public class OutboundApi {
         e.put("message", o.errorMessage());
         e.put("reason", o.errorReason());
         return e;
+    }
+
+    /** {@code "media":{"id":…}}: a stored media item of the key's own tenant (another tenant's id is 404). */
+    private MediaRow media(ApiPrincipal principal, ChannelConfig sender, JsonNode ref) {
+        String id = ref.path("id").asText(null);
+        if (!ref.isObject() || id == null) {
+            throw ApiException.invalid("'media' must be {\"id\": \"<media id>\"}, the id of an upload (POST /api/v1/media)");
+        }
+        java.util.UUID uuid;
+        try {
+            uuid = java.util.UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.notFound("no media " + id);
+        }
+        return checkSendable(sender, mediaRepository.find(principal.tenantId(), uuid)
+                .orElseThrow(() -> ApiException.notFound("no media " + id)));
+    }
+
+    private static MediaRow checkSendable(ChannelConfig sender, MediaRow media) {
+        if (sender.channel() == Channel.SMS && !sender.mms()) {
+            throw ApiException.conflict("MEDIA_NOT_SUPPORTED", "the SMS number " + sender.address()
+                    + " cannot send media: create the channel with \"mms\": true (Twilio MMS, US/CA numbers)");
+        }
+        if (!media.stored()) {
+            throw ApiException.conflict("MEDIA_NOT_STORED", "media " + media.id() + " is " + media.status());
+        }
+        if (sender.channel() == Channel.WHATSAPP && !MediaTypes.sendable(media.mimeType())) {
+            throw new ApiException(415, "MEDIA_TYPE_NOT_SUPPORTED", "WhatsApp cannot carry " + media.mimeType());
+        }
+        return media;
     }
 
     private ChannelConfig senderChannel(ApiPrincipal principal, Channel channel, String from) {

@@ -30,6 +30,92 @@ public class GatewayProperties {
     private final Sandbox sandbox = new Sandbox();
     private final Events events = new Events();
     private final Gdpr gdpr = new Gdpr();
+    private final Media media = new Media();
+
+    public static class Media {
+        /** {@code filesystem} (one instance) or {@code s3} (any S3-compatible store; several instances). */
+        private String store = "filesystem";
+        /** Folder of the filesystem store. */
+        private String dir = "./data/media";
+        /** Largest file accepted, inbound or uploaded (bytes). */
+        private long maxBytes = 104_857_600L;
+        /** Lifetime of a signed media link. */
+        private Duration linkTtl = Duration.ofMinutes(15);
+        /** Lifetime of the link Twilio gets as MediaUrl: it may fetch late, so never under an hour. */
+        private Duration mmsLinkTtl = Duration.ofHours(2);
+        /** Uploads never sent are removed after this. */
+        private Duration uploadTtl = Duration.ofDays(1);
+        /** How often the sweeper looks for uploads older than uploadTtl that nothing sent. */
+        private Duration sweepInterval = Duration.ofHours(1);
+        /** How often each instance looks for due downloads (and renews the leases of its own). */
+        private Duration pollInterval = Duration.ofSeconds(5);
+        /** A download taken by an instance is its own this long; renewed while it runs, free after a crash. */
+        private Duration lease = Duration.ofSeconds(30);
+        /** Downloads one instance runs at once. */
+        private int downloadConcurrency = 4;
+        /** Transient download failures are retried with backoff until this long after the message arrived. */
+        private Duration giveUpAfter = Duration.ofHours(6);
+        /** First retry delay; doubles per attempt up to maxRetryDelay (with jitter). */
+        private Duration firstRetryDelay = Duration.ofSeconds(15);
+        private Duration maxRetryDelay = Duration.ofMinutes(10);
+        private final S3 s3 = new S3();
+
+        public static class S3 {
+            /** e.g. https://s3.eu-central-1.amazonaws.com, http://minio:9000; empty: AWS's default for the region. */
+            private String endpoint;
+            private String bucket;
+            private String region = "us-east-1";
+            private String accessKey;
+            private String secretKey;
+            /** MinIO, Ceph and most self-hosted stores need path-style URLs. */
+            private boolean pathStyleAccess = true;
+            /** Bytes per multipart part; the only buffer a write holds (S3's minimum is 5 MiB). */
+            private int partBytes = 8 * 1024 * 1024;
+
+            public String getEndpoint() { return endpoint; }
+            public void setEndpoint(String endpoint) { this.endpoint = withoutTrailingSlash(endpoint); }
+            public String getBucket() { return bucket; }
+            public void setBucket(String bucket) { this.bucket = bucket; }
+            public String getRegion() { return region; }
+            public void setRegion(String region) { this.region = region; }
+            public String getAccessKey() { return accessKey; }
+            public void setAccessKey(String accessKey) { this.accessKey = accessKey; }
+            public String getSecretKey() { return secretKey; }
+            public void setSecretKey(String secretKey) { this.secretKey = secretKey; }
+            public boolean isPathStyleAccess() { return pathStyleAccess; }
+            public void setPathStyleAccess(boolean pathStyleAccess) { this.pathStyleAccess = pathStyleAccess; }
+            public int getPartBytes() { return partBytes; }
+            public void setPartBytes(int partBytes) { this.partBytes = partBytes; }
+        }
+
+        public String getStore() { return store; }
+        public void setStore(String store) { this.store = store; }
+        public String getDir() { return dir; }
+        public void setDir(String dir) { this.dir = dir; }
+        public long getMaxBytes() { return maxBytes; }
+        public void setMaxBytes(long maxBytes) { this.maxBytes = maxBytes; }
+        public Duration getLinkTtl() { return linkTtl; }
+        public void setLinkTtl(Duration linkTtl) { this.linkTtl = linkTtl; }
+        public Duration getMmsLinkTtl() { return mmsLinkTtl; }
+        public void setMmsLinkTtl(Duration mmsLinkTtl) { this.mmsLinkTtl = mmsLinkTtl; }
+        public Duration getUploadTtl() { return uploadTtl; }
+        public void setUploadTtl(Duration uploadTtl) { this.uploadTtl = uploadTtl; }
+        public Duration getSweepInterval() { return sweepInterval; }
+        public void setSweepInterval(Duration sweepInterval) { this.sweepInterval = sweepInterval; }
+        public Duration getPollInterval() { return pollInterval; }
+        public void setPollInterval(Duration pollInterval) { this.pollInterval = pollInterval; }
+        public Duration getLease() { return lease; }
+        public void setLease(Duration lease) { this.lease = lease; }
+        public int getDownloadConcurrency() { return downloadConcurrency; }
+        public void setDownloadConcurrency(int downloadConcurrency) { this.downloadConcurrency = downloadConcurrency; }
+        public Duration getGiveUpAfter() { return giveUpAfter; }
+        public void setGiveUpAfter(Duration giveUpAfter) { this.giveUpAfter = giveUpAfter; }
+        public Duration getFirstRetryDelay() { return firstRetryDelay; }
+        public void setFirstRetryDelay(Duration firstRetryDelay) { this.firstRetryDelay = firstRetryDelay; }
+        public Duration getMaxRetryDelay() { return maxRetryDelay; }
+        public void setMaxRetryDelay(Duration maxRetryDelay) { this.maxRetryDelay = maxRetryDelay; }
+        public S3 getS3() { return s3; }
+    }
 
     public static class Gdpr {
         /** Messages younger than this are kept on erasure (and reported as retained); 0: none. */
@@ -198,4 +284,5 @@ public class GatewayProperties {
     public Sandbox getSandbox() { return sandbox; }
     public Events getEvents() { return events; }
     public Gdpr getGdpr() { return gdpr; }
+    public Media getMedia() { return media; }
 }

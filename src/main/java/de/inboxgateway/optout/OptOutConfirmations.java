@@ -72,7 +72,7 @@ public class OptOutConfirmations implements AggregationStrategy {
         for (long id : ids) {
             messages.findConfirmation(id).ifPresent(row -> out.add(new OutboundMessage(row.id(), row.tenantId(), null,
                     Channel.parse(row.channel()), row.channelId(), row.conversationId(), row.recipient(), row.text(),
-                    OutboundMessage.KIND_OPTOUT_CONFIRMATION, "system:optout-confirmation", null, null, null, null)));
+                    OutboundMessage.KIND_OPTOUT_CONFIRMATION, "system:optout-confirmation", null, null, null, null, null)));
         }
         return out;
     }

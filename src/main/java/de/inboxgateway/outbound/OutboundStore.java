@@ -80,8 +80,10 @@ public class OutboundStore {
             }
             events.publish(m.tenantId(), "messaging.outbound", conversationId, m.to(), EventLog.map(
                     "channel", m.channel().wire(), "phone", m.to(), "message", EventLog.map(
-                            "id", id.get(), "direction", "outbound", "type", "text", "kind", m.kind(),
-                            "textPreview", EventLog.preview(m.text()), "status", "queued", "sentBy", m.actor())));
+                            "id", id.get(), "direction", "outbound", "type", m.type(), "kind", m.kind(),
+                            "textPreview", EventLog.preview(m.text()), "status", "queued", "sentBy", m.actor(),
+                            "hasMedia", m.media() != null,
+                            "media", m.media() == null ? java.util.List.of() : java.util.List.of(m.media().view()))));
             return m.queued(id.get(), conversationId);
         }
         // A concurrent request with the same key committed first: answer with its message.

@@ -19,7 +19,8 @@ public record ChannelConfig(
         String messagingServiceSid,
         Secrets secrets,
         boolean sandbox,
-        Instant createdAt) {
+        Instant createdAt,
+        boolean mms) {
 
     /** WhatsApp: appSecret, accessToken, verifyToken. SMS: authToken. */
     public record Secrets(String appSecret, String accessToken, String verifyToken, String authToken) {

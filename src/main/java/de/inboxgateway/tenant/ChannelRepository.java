@@ -30,7 +30,7 @@ public class ChannelRepository {
     }
 
     public long insert(long tenantId, Channel channel, String address, String phoneNumberId, String accountSid,
-                       String messagingServiceSid, ChannelConfig.Secrets secrets, boolean sandbox) {
+                       String messagingServiceSid, ChannelConfig.Secrets secrets, boolean sandbox, boolean mms) {
         byte[] sealed;
         try {
             sealed = cipher.encrypt(mapper.writeValueAsString(secrets), ChannelConfig.owner(tenantId, channel));
@@ -40,9 +40,9 @@ public class ChannelRepository {
         try {
             return jdbc.queryForObject("""
                     insert into channel (tenant_id, channel, address, phone_number_id, account_sid,
-                                         messaging_service_sid, secrets, sandbox)
+                                         messaging_service_sid, secrets, sandbox, mms)
                     values (:tenant, :channel, :address, :phoneNumberId, :accountSid, :messagingServiceSid, :secrets,
-                            :sandbox)
+                            :sandbox, :mms)
                     returning id""", new MapSqlParameterSource()
                     .addValue("tenant", tenantId)
                     .addValue("channel", channel.wire())
@@ -51,7 +51,8 @@ public class ChannelRepository {
                     .addValue("accountSid", accountSid)
                     .addValue("messagingServiceSid", messagingServiceSid)
                     .addValue("secrets", sealed)
-                    .addValue("sandbox", sandbox), Long.class);
+                    .addValue("sandbox", sandbox)
+                    .addValue("mms", mms), Long.class);
         } catch (DuplicateKeyException e) {
             throw ApiException.conflict("ALREADY_EXISTS", "this " + channel.wire()
                     + " number is already configured (a number belongs to one tenant)");
@@ -62,14 +63,14 @@ public class ChannelRepository {
     public List<ChannelConfig> loadAll() {
         return jdbc.query("""
                 select c.id, c.tenant_id, t.slug, c.channel, c.address, c.phone_number_id, c.account_sid,
-                       c.messaging_service_sid, c.secrets, c.sandbox, c.created_at
+                       c.messaging_service_sid, c.secrets, c.sandbox, c.created_at, c.mms
                 from channel c join tenant t on t.id = c.tenant_id
                 order by c.id""", this::map);
     }
 
     public List<Map<String, Object>> listPublic(long tenantId) {
         return jdbc.queryForList("""
-                select id, channel, address, phone_number_id, account_sid, messaging_service_sid, sandbox, created_at
+                select id, channel, address, phone_number_id, account_sid, messaging_service_sid, sandbox, mms, created_at
                 from channel where tenant_id = :tenant order by id""", Map.of("tenant", tenantId));
     }
 
@@ -86,6 +87,6 @@ public class ChannelRepository {
         return new ChannelConfig(rs.getLong("id"), tenantId, rs.getString("slug"), channel,
                 rs.getString("address"), rs.getString("phone_number_id"), rs.getString("account_sid"),
                 rs.getString("messaging_service_sid"), secrets, rs.getBoolean("sandbox"),
-                rs.getTimestamp("created_at").toInstant());
+                rs.getTimestamp("created_at").toInstant(), rs.getBoolean("mms"));
     }
 }

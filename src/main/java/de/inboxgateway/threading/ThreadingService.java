@@ -2,7 +2,9 @@ package de.inboxgateway.threading;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,6 +17,11 @@ import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.normalize.InboundMessage;
 import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.events.EventLog;
+import de.inboxgateway.media.MediaDownloads;
+import de.inboxgateway.media.MediaRepository;
+import de.inboxgateway.media.MediaRow;
+import de.inboxgateway.media.MediaTypes;
+import de.inboxgateway.normalize.MediaRef;
 import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.tenant.TenantRepository;
@@ -36,11 +43,16 @@ public class ThreadingService {
     private final TenantRepository tenants;
     private final String defaultConfirmation;
     private final EventLog events;
+    private final MediaRepository media;
+    private final MediaDownloads downloads;
 
     public ThreadingService(ConversationRepository conversations, MessageRepository messages,
                             OptOutRepository optOuts, AuditLog audit, Clock clock, TenantRepository tenants,
-                            GatewayProperties properties, EventLog events) {
+                            GatewayProperties properties, EventLog events, MediaRepository media,
+                            MediaDownloads downloads) {
         this.events = events;
+        this.media = media;
+        this.downloads = downloads;
         this.tenants = tenants;
         this.defaultConfirmation = properties.getOptout().getConfirmationText();
         this.conversations = conversations;
@@ -65,6 +77,7 @@ public class ThreadingService {
             LOG.debug("re-delivered {} message {} of tenant {}: already stored", m.channel(), m.providerMessageId(), m.tenant());
             return new Threaded(conversation.id(), false, null, true, null);
         }
+        List<Map<String, Object>> mediaItems = recordMedia(m, messageId.get(), now);
         if (conversation.created()) {
             events.publish(m.tenantId(), "conversation.created", conversation.id(), m.from(),
                     EventLog.map("channel", m.channel().wire(), "phone", m.from()));
@@ -74,7 +87,7 @@ public class ThreadingService {
                         "id", messageId.get(), "direction", "inbound", "type", m.type(),
                         "providerMessageId", m.providerMessageId(),
                         "textPreview", EventLog.preview(m.text()), "status", "received",
-                        "hasMedia", m.media() != null && !m.media().isEmpty(),
+                        "hasMedia", !mediaItems.isEmpty(), "media", mediaItems,
                         "providerTimestamp", m.providerTimestamp() == null ? null : m.providerTimestamp().toString(),
                         "profileName", m.profileName())));
         Long confirmationId = null;
@@ -83,6 +96,30 @@ public class ThreadingService {
         }
         return new Threaded(conversation.id(), conversation.created(), messageId.get(), false, confirmationId);
     }
+
+    /**
+     * Each attachment becomes a pending media item; its download starts after this transaction commits
+     * (the webhook's answer never waits for it), and survives a restart as the pending row.
+     */
+    private List<Map<String, Object>> recordMedia(InboundMessage m, long messageId, Instant now) {
+        if (m.media() == null || m.media().isEmpty()) {
+            return List.of();
+        }
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i < m.media().size(); i++) {
+            MediaRef ref = m.media().get(i);
+            String kind = KINDS.contains(m.type()) && m.channel() == de.inboxgateway.support.Channel.WHATSAPP
+                    ? m.type() : MediaTypes.kind(ref.mimeType());
+            MediaRow row = media.insertInbound(m.tenantId(), messageId, m.channel().wire(), m.channelId(), i, kind,
+                    MediaTypes.normalize(ref.mimeType()), ref.filename(), ref.caption(), ref.id(), ref.url(), ref.sha256(),
+                    now);
+            items.add(row.view());
+        }
+        downloads.wakeAfterCommit();
+        return items;
+    }
+
+    private static final java.util.Set<String> KINDS = java.util.Set.of("image", "document", "audio", "video", "sticker");
 
     /** Writes the opt-out and its audit entry; queues the one confirmation when the opt-out is new. */
     private Long recordOptOut(InboundMessage m, long conversationId, Instant now) {
@@ -108,7 +145,7 @@ public class ThreadingService {
         String text = tenants.optOutConfirmationText(m.tenantId());
         OutboundMessage confirmation = new OutboundMessage(null, m.tenantId(), m.tenant(), m.channel(), m.channelId(),
                 conversationId, m.from(), text == null ? defaultConfirmation : text,
-                OutboundMessage.KIND_OPTOUT_CONFIRMATION, "system:optout-confirmation", null, null, null, null);
+                OutboundMessage.KIND_OPTOUT_CONFIRMATION, "system:optout-confirmation", null, null, null, null, null);
         long id = messages.insertOutbound(conversationId, confirmation, m.to(), now).orElseThrow();
         events.publish(m.tenantId(), "messaging.outbound", conversationId, m.from(), EventLog.map(
                 "channel", m.channel().wire(), "phone", m.from(), "message", EventLog.map(

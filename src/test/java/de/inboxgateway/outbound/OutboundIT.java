@@ -480,7 +480,7 @@ class OutboundIT extends GatewayTest {
         long conversation = jdbc.queryForObject("select conversation_id from message where id = ?", Long.class, id);
         OutboundMessage m = new OutboundMessage(id, tenant, "mueller", de.inboxgateway.support.Channel.SMS,
                 jdbc.queryForObject("select id from channel where channel = 'sms'", Long.class), conversation, Fixtures.JONAS,
-                "x", OutboundMessage.KIND_MESSAGE, "test", null, null, null, null);
+                "x", OutboundMessage.KIND_MESSAGE, "test", null, null, null, null, null);
 
         assertThat(outboundStore.claim(m)).isFalse();
 

@@ -47,6 +47,7 @@ public class SandboxProvider {
     private static final Logger LOG = LoggerFactory.getLogger(SandboxProvider.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private final ChannelDirectory channels;
+    private final SandboxMedia media;
     private final ProviderEndpoints endpoints;
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -60,7 +61,8 @@ public class SandboxProvider {
     });
 
     public SandboxProvider(ChannelDirectory channels, ProviderEndpoints endpoints, ObjectMapper mapper, Clock clock,
-                           GatewayProperties properties) {
+                           GatewayProperties properties, SandboxMedia media) {
+        this.media = media;
         this.channels = channels;
         this.endpoints = endpoints;
         this.mapper = mapper;
@@ -127,7 +129,8 @@ public class SandboxProvider {
     }
 
     /**
-     * {@code POST /sandbox/inbound {"tenant","channel","from","text"}}: a resident writes to a sandbox
+     * {@code POST /sandbox/inbound {"tenant","channel","from","text"}} (and {@code "photo": true} for a
+     * sample photo, or {@code "media": {"base64","mimeType","filename"}}): a resident writes to a sandbox
      * channel. The sandbox builds the provider's webhook, signs it with the channel's secret and
      * delivers it to the gateway's own webhook, as Meta or Twilio would. Answers what the webhook answered.
      */
@@ -137,6 +140,7 @@ public class SandboxProvider {
         String tenant = req.path("tenant").asText("");
         String from = req.path("from").asText("").replace(" ", "");
         String text = req.path("text").asText("");
+        SandboxMedia.Item media = this.media.fromRequest(req);
         Optional<ChannelConfig> target = channels.all().stream()
                 .filter(c -> c.sandbox() && c.channel() == channel && c.tenantSlug().equals(tenant)).findFirst();
         if (target.isEmpty() || !from.matches("\\+[1-9][0-9]{6,14}")) {
@@ -156,8 +160,20 @@ public class SandboxProvider {
             value.putArray("contacts").addObject().put("wa_id", from.substring(1)).putObject("profile")
                     .put("name", req.path("name").asText("Sandbox Resident"));
             ObjectNode message = value.putArray("messages").addObject().put("from", from.substring(1)).put("id", wamid)
-                    .put("timestamp", String.valueOf(clock.instant().getEpochSecond())).put("type", "text");
-            message.putObject("text").put("body", text);
+                    .put("timestamp", String.valueOf(clock.instant().getEpochSecond()));
+            if (media == null) {
+                message.put("type", "text").putObject("text").put("body", text);
+            } else {
+                // As Meta sends it: the media id and a base64 sha256; the bytes come from the sandbox Graph API.
+                ObjectNode object = message.put("type", media.kind()).putObject(media.kind()).put("id", media.id())
+                        .put("mime_type", media.mimeType()).put("sha256", media.sha256Base64());
+                if (!text.isEmpty()) {
+                    object.put("caption", text);
+                }
+                if (media.filename() != null && "document".equals(media.kind())) {
+                    object.put("filename", media.filename());
+                }
+            }
             byte[] bytes = mapper.writeValueAsBytes(body);
             response = send(endpoints.localBaseUrl() + "/webhooks/whatsapp", "application/json", bytes,
                     "X-Hub-Signature-256", HubSignature.sign(c.secrets().appSecret(), bytes));
@@ -170,7 +186,14 @@ public class SandboxProvider {
             params.put("From", from);
             params.put("To", c.address());
             params.put("Body", text);
-            params.put("NumMedia", "0");
+            if (media == null) {
+                params.put("NumMedia", "0");
+            } else {
+                params.put("NumMedia", "1");
+                params.put("MediaUrl0", endpoints.localBaseUrl() + "/sandbox/twilio/2010-04-01/Accounts/" + c.accountSid()
+                        + "/Messages/" + sid + "/Media/" + media.id());
+                params.put("MediaContentType0", media.mimeType());
+            }
             params.put("SmsStatus", "received");
             params.put("ApiVersion", "2010-04-01");
             FormBody form = FormBody.of(params);
@@ -246,7 +269,7 @@ public class SandboxProvider {
         message.setBody(json);
     }
 
-    private static String[] basicAuth(String header) {
+    static String[] basicAuth(String header) {
         if (header == null || !header.startsWith("Basic ")) {
             return null;
         }

@@ -7,6 +7,7 @@ import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.media.MediaLinks;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.outbound.ProviderResult;
 import de.inboxgateway.provider.whatsapp.GraphApi;
@@ -26,8 +27,13 @@ public class TwilioApi {
     private final ChannelDirectory channels;
     private final TwilioClients clients;
     private final String statusCallback;
+    private final MediaLinks links;
+    private final java.time.Duration mmsLinkTtl;
 
-    public TwilioApi(ChannelDirectory channels, TwilioClients clients, GatewayProperties properties) {
+    public TwilioApi(ChannelDirectory channels, TwilioClients clients, GatewayProperties properties, MediaLinks links) {
+        this.links = links;
+        java.time.Duration ttl = properties.getMedia().getMmsLinkTtl();
+        this.mmsLinkTtl = ttl.compareTo(java.time.Duration.ofHours(1)) < 0 ? java.time.Duration.ofHours(1) : ttl;
         this.channels = channels;
         this.clients = clients;
         this.statusCallback = properties.getPublicBaseUrl() + "/webhooks/sms/status";
@@ -45,7 +51,14 @@ public class TwilioApi {
         } else {
             message.setHeader("CamelTwilio.from", new PhoneNumber(channel.address()));
         }
-        message.setHeader("CamelTwilio.body", m.text());
+        if (m.text() != null) {
+            message.setHeader("CamelTwilio.body", m.text());
+        }
+        if (m.media() != null) {
+            // Twilio fetches the file itself, maybe late: a signed link that outlives the usual one.
+            MediaLinks.Link link = links.create(m.tenantId(), m.media().id(), mmsLinkTtl);
+            message.setHeader("CamelTwilio.mediaUrl", java.util.List.of(java.net.URI.create(link.url())));
+        }
         message.setHeader("CamelTwilio.statusCallback", statusCallback);
         message.setBody(null);
         exchange.setProperty(COMPONENT, clients.componentFor(channel));

@@ -46,8 +46,19 @@ public class GraphApi {
                 .put("messaging_product", "whatsapp")
                 .put("recipient_type", "individual")
                 .put("to", m.to())
-                .put("type", "text");
-        body.putObject("text").put("body", m.text()).put("preview_url", false);
+                .put("type", m.type());
+        if (m.media() == null) {
+            body.putObject("text").put("body", m.text()).put("preview_url", false);
+        } else {
+            // Sent by the id the upload step got from Meta; caption and filename as Meta allows them per kind.
+            ObjectNode media = body.putObject(m.type()).put("id", exchange.getProperty(GraphMedia.UPLOADED_ID, String.class));
+            if (m.text() != null && !"audio".equals(m.type()) && !"sticker".equals(m.type())) {
+                media.put("caption", m.text());
+            }
+            if ("document".equals(m.type()) && m.media().filename() != null) {
+                media.put("filename", m.media().filename());
+            }
+        }
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_METHOD, "POST");

@@ -1,0 +1,237 @@
+package de.inboxgateway.media;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import de.inboxgateway.access.TenantScope;
+import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.events.EventLog;
+import de.inboxgateway.support.AfterCommit;
+
+/**
+ * The inbound media download job (routes/media-downloads.camel.yaml). A pending media row is the
+ * work item: {@link #claim} takes due rows under a lease (one instance each, renewed while the
+ * download runs, free again after a crash), the channel's route fetches the bytes, {@link #store}
+ * streams them into the store, and {@link #failed} decides between a later retry (with backoff,
+ * until {@code gateway.media.give-up-after}) and the end. The HTTP client never retries by itself.
+ */
+@Component("mediaDownloads")
+public class MediaDownloads {
+
+    /** Exchange properties of one download. */
+    public static final String JOB = "mediaJob";
+    public static final String URL = "mediaUrl";
+    public static final String EXPECTED_SHA = "mediaExpectedSha256";
+    public static final String DECLARED_TYPE = "mediaDeclaredType";
+    public static final String WAKE = "seda:media-download-wake";
+
+    private static final Logger LOG = LoggerFactory.getLogger(MediaDownloads.class);
+    private final MediaRepository media;
+    private final MediaStore store;
+    private final EventLog events;
+    private final TransactionTemplate transactions;
+    private final Clock clock;
+    private final GatewayProperties.Media settings;
+    private final ProducerTemplate producer;
+    private final AtomicInteger freeSlots;
+    private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+
+    public MediaDownloads(MediaRepository media, MediaStore store, EventLog events, TransactionTemplate transactions,
+                          Clock clock, GatewayProperties properties, ProducerTemplate producer) {
+        this.media = media;
+        this.store = store;
+        this.events = events;
+        this.transactions = transactions;
+        this.clock = clock;
+        this.settings = properties.getMedia();
+        this.producer = producer;
+        this.freeSlots = new AtomicInteger(settings.getDownloadConcurrency());
+    }
+
+    /** After the commit that stored new pending media: look for work now rather than at the next tick. */
+    public void wakeAfterCommit() {
+        AfterCommit.run(() -> producer.sendBody(WAKE, null));
+    }
+
+    /** Renews this instance's leases, then takes as many due downloads as it has free slots. */
+    public List<MediaRow> claim() {
+        return TenantScope.asSystem(() -> {
+            Instant now = clock.instant();
+            Instant leaseUntil = now.plus(settings.getLease());
+            media.renewLeases(Set.copyOf(inFlight), leaseUntil);
+            int slots = reserveAll();
+            if (slots == 0) {
+                return List.of();
+            }
+            List<MediaRow> taken = List.of();
+            try {
+                taken = media.claimDue(now, leaseUntil, slots);
+                taken.forEach(row -> inFlight.add(row.id()));
+                return taken;
+            } finally {
+                freeSlots.addAndGet(slots - taken.size());
+            }
+        });
+    }
+
+    private int reserveAll() {
+        while (true) {
+            int free = freeSlots.get();
+            if (free <= 0 || freeSlots.compareAndSet(free, 0)) {
+                return Math.max(free, 0);
+            }
+        }
+    }
+
+    /** First step of a download: the job's tenant scope and what the webhook told us. */
+    public void begin(Exchange exchange) {
+        MediaRow job = exchange.getMessage().getBody(MediaRow.class);
+        TenantScope.set(job.tenantId());
+        exchange.setProperty(JOB, job);
+        exchange.setProperty(URL, job.providerUrl());
+        exchange.setProperty(EXPECTED_SHA, job.providerSha256());
+        exchange.setProperty(DECLARED_TYPE, job.mimeType());
+        LOG.debug("downloading media {} of tenant {} (attempt {})", job.id(), job.tenantId(), job.attempts());
+    }
+
+    /** The body is the provider's answer stream: into the store, checked, and the item is stored. */
+    public void store(Exchange exchange) throws IOException {
+        MediaRow job = exchange.getProperty(JOB, MediaRow.class);
+        TenantScope.set(job.tenantId()); // the HTTP client may have continued on another thread
+        Long length = exchange.getMessage().getHeader("Content-Length", Long.class);
+        try (InputStream body = exchange.getMessage().getMandatoryBody(InputStream.class)) {
+            if (length != null && length > settings.getMaxBytes()) {
+                throw new MediaTooLargeException(settings.getMaxBytes()); // refused before reading a byte
+            }
+            MediaIngest.Ingested in = MediaIngest.into(store, job.storageKey(), body, settings.getMaxBytes(), job.filename(),
+                    type -> { });
+            String expected = exchange.getProperty(EXPECTED_SHA, String.class);
+            if (!MediaIngest.sameSha256(expected, in.sha256())) {
+                store.delete(job.storageKey());
+                throw new MediaFetchException("the downloaded bytes do not match the provider's sha256", true);
+            }
+            String declared = MediaTypes.normalize(exchange.getProperty(DECLARED_TYPE, String.class));
+            String type = "application/octet-stream".equals(in.detectedType()) && declared != null ? declared : in.detectedType();
+            String kind = "sticker".equals(job.kind()) ? "sticker" : MediaTypes.kind(type);
+            transactions.executeWithoutResult(status -> media.markStored(job.id(), in.size(), in.sha256(), type, kind,
+                    clock.instant()).ifPresent(this::publish));
+            exchange.getMessage().setBody(null);
+        } catch (org.apache.camel.InvalidPayloadException e) {
+            throw new MediaFetchException("the provider sent no body", true);
+        }
+    }
+
+    /** A download failed: try again later, or end it (too large, refused for good, or out of time). */
+    public void failed(Exchange exchange) {
+        MediaRow job = exchange.getProperty(JOB, MediaRow.class);
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        closeBody(exchange);
+        if (job == null) {
+            LOG.error("media download failed before it started", e);
+            return;
+        }
+        TenantScope.set(job.tenantId());
+        Instant now = clock.instant();
+        String reason = reason(e);
+        if (cause(e, MediaTooLargeException.class) != null) {
+            end(job, MediaRow.REJECTED, "MEDIA_TOO_LARGE", reason);
+        } else if (cause(e, MediaFetchException.class) instanceof MediaFetchException f && !f.retryable()) {
+            end(job, MediaRow.FAILED, "MEDIA_DOWNLOAD_FAILED", reason);
+        } else if (!now.isBefore(job.createdAt().plus(settings.getGiveUpAfter()))) {
+            end(job, MediaRow.FAILED, "MEDIA_DOWNLOAD_FAILED", "gave up after " + job.attempts() + " attempts in "
+                    + settings.getGiveUpAfter() + "; the last: " + reason);
+        } else {
+            Instant next = now.plus(backoff(job.attempts()));
+            LOG.info("media {} of tenant {}: attempt {} failed ({}), next at {}", job.id(), job.tenantId(), job.attempts(),
+                    reason, next);
+            transactions.executeWithoutResult(status -> media.scheduleRetry(job.id(), next, reason));
+        }
+    }
+
+    /** Last step, whatever happened: the slot is free again and the thread forgets the tenant. */
+    public void release(Exchange exchange) {
+        MediaRow job = exchange.getProperty(JOB, MediaRow.class);
+        if (job == null) {
+            job = exchange.getMessage().getBody(MediaRow.class);
+        }
+        if (job != null && inFlight.remove(job.id())) {
+            freeSlots.incrementAndGet();
+        }
+        TenantScope.clear();
+    }
+
+    /** 15 s, 30 s, 1 min, … up to the maximum, each ±20 % so that a burst does not come back as one. */
+    Duration backoff(int attempts) {
+        long base = settings.getFirstRetryDelay().toMillis() << Math.min(Math.max(attempts - 1, 0), 20);
+        long capped = Math.min(base, settings.getMaxRetryDelay().toMillis());
+        long jitter = (long) (capped * (ThreadLocalRandom.current().nextDouble(0.4) - 0.2));
+        return Duration.ofMillis(Math.max(1000, capped + jitter));
+    }
+
+    private void end(MediaRow job, String status, String code, String message) {
+        LOG.warn("media {} of tenant {} ended {}: {}", job.id(), job.tenantId(), status, message);
+        transactions.executeWithoutResult(tx -> media.markEnded(job.id(), status, code, message).ifPresent(this::publish));
+        try {
+            store.delete(job.storageKey()); // nothing half-written stays behind
+        } catch (IOException e) {
+            LOG.warn("media {}: could not remove a partial object: {}", job.id(), e.getMessage());
+        }
+    }
+
+    private void publish(MediaRow row) {
+        media.owner(row.tenantId(), row.id()).ifPresent(owner -> events.publish(row.tenantId(), "messaging.media",
+                owner.conversationId(), owner.phone(), EventLog.map("channel", owner.channel(), "phone", owner.phone(),
+                        "messageId", row.messageId(), "media", row.view())));
+    }
+
+    private static void closeBody(Exchange exchange) {
+        if (exchange.getMessage().getBody() instanceof InputStream in) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // the connection goes back or is dropped either way
+            }
+        }
+    }
+
+    private static String reason(Throwable e) {
+        Throwable specific = cause(e, MediaFetchException.class);
+        if (specific == null) {
+            specific = cause(e, MediaTooLargeException.class);
+        }
+        Throwable t = specific != null ? specific : e;
+        if (t == null) {
+            return "unknown error";
+        }
+        String message = t.getMessage();
+        if (specific == null) {
+            message = t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        }
+        return de.inboxgateway.support.Text.truncate(message, 500);
+    }
+
+    private static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
+    }
+}
