@@ -29,6 +29,7 @@ create table media (
     attempts           integer     not null default 0,
     next_attempt_at    timestamptz,
     lease_until        timestamptz,
+    lease_owner        text,                                           -- the instance that took it last
     created_at         timestamptz not null default now(),
     stored_at          timestamptz
 );

@@ -51,6 +51,9 @@ public class MediaDownloads {
     private final ProducerTemplate producer;
     private final AtomicInteger freeSlots;
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+    /** This instance, as recorded on the rows it takes (ops see who holds or held a download). */
+    private final String instance = java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "/"
+            + UUID.randomUUID().toString().substring(0, 8);
 
     public MediaDownloads(MediaRepository media, MediaStore store, EventLog events, TransactionTemplate transactions,
                           Clock clock, GatewayProperties properties, ProducerTemplate producer) {
@@ -81,7 +84,7 @@ public class MediaDownloads {
             }
             List<MediaRow> taken = List.of();
             try {
-                taken = media.claimDue(now, leaseUntil, slots);
+                taken = media.claimDue(instance, now, leaseUntil, slots);
                 taken.forEach(row -> inFlight.add(row.id()));
                 return taken;
             } finally {
@@ -115,7 +118,13 @@ public class MediaDownloads {
         MediaRow job = exchange.getProperty(JOB, MediaRow.class);
         TenantScope.set(job.tenantId()); // the HTTP client may have continued on another thread
         Long length = exchange.getMessage().getHeader("Content-Length", Long.class);
-        try (InputStream body = exchange.getMessage().getMandatoryBody(InputStream.class)) {
+        InputStream body;
+        try {
+            body = exchange.getMessage().getMandatoryBody(InputStream.class);
+        } catch (org.apache.camel.InvalidPayloadException e) {
+            throw new MediaFetchException("the provider sent no body", true);
+        }
+        try {
             if (length != null && length > settings.getMaxBytes()) {
                 throw new MediaTooLargeException(settings.getMaxBytes()); // refused before reading a byte
             }
@@ -131,9 +140,11 @@ public class MediaDownloads {
             String kind = "sticker".equals(job.kind()) ? "sticker" : MediaTypes.kind(type);
             transactions.executeWithoutResult(status -> media.markStored(job.id(), in.size(), in.sha256(), type, kind,
                     clock.instant()).ifPresent(this::publish));
+            body.close();
             exchange.getMessage().setBody(null);
-        } catch (org.apache.camel.InvalidPayloadException e) {
-            throw new MediaFetchException("the provider sent no body", true);
+        } catch (IOException | RuntimeException e) {
+            Streams.abort(body); // never close(): it would read the rest of the answer first
+            throw e;
         }
     }
 
@@ -162,6 +173,10 @@ public class MediaDownloads {
                     reason, next);
             transactions.executeWithoutResult(status -> media.scheduleRetry(job.id(), next, reason));
         }
+    }
+
+    public String instance() {
+        return instance;
     }
 
     /** Last step, whatever happened: the slot is free again and the thread forgets the tenant. */
@@ -201,13 +216,8 @@ public class MediaDownloads {
     }
 
     private static void closeBody(Exchange exchange) {
-        if (exchange.getMessage().getBody() instanceof InputStream in) {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // the connection goes back or is dropped either way
-            }
-        }
+        Streams.abort(exchange.getMessage().getBody());
+        exchange.getMessage().setBody(null);
     }
 
     private static String reason(Throwable e) {

@@ -96,16 +96,16 @@ public class MediaRepository {
      * Takes up to {@code limit} due downloads under a lease, whatever their tenant: skipped are rows
      * another instance holds (locked now, or leased and not yet expired).
      */
-    public List<MediaRow> claimDue(Instant now, Instant leaseUntil, int limit) {
+    public List<MediaRow> claimDue(String owner, Instant now, Instant leaseUntil, int limit) {
         return jdbc.query("""
-                update media set lease_until = :leaseUntil, attempts = attempts + 1
+                update media set lease_until = :leaseUntil, lease_owner = :owner, attempts = attempts + 1
                 where id in (select id from media
                              where status = 'pending' and next_attempt_at <= :now
                                and (lease_until is null or lease_until < :now)
                              order by next_attempt_at limit :limit for update skip locked)
                 returning""" + " " + COLUMNS, new MapSqlParameterSource()
                 .addValue("now", Timestamp.from(now)).addValue("leaseUntil", Timestamp.from(leaseUntil))
-                .addValue("limit", limit), this::map);
+                .addValue("owner", owner).addValue("limit", limit), this::map);
     }
 
     /** Keeps the leases of downloads still running on this instance. */
@@ -150,7 +150,7 @@ public class MediaRepository {
 
     /** Uploads older than the cut-off that no message sends (system scope). */
     public List<MediaRow> unsentUploads(Instant createdBefore, int limit) {
-        return jdbc.query("select " + COLUMNS + """
+        return jdbc.query("select " + COLUMNS + " " + """
                  from media m where origin = 'upload' and created_at < :before
                    and not exists (select 1 from message x where x.media_id = m.id)
                  order by created_at limit :limit""", new MapSqlParameterSource()
@@ -162,7 +162,7 @@ public class MediaRepository {
      * only to that phone (an upload also sent to others is not this person's data alone, and stays).
      */
     public List<MediaRow> ofPhone(long tenantId, String phone, Instant createdBefore) {
-        return jdbc.query("select " + COLUMNS + """
+        return jdbc.query("select " + COLUMNS + " " + """
                  from media m where m.tenant_id = :tenant and (
                    exists (select 1 from message x join conversation c on c.id = x.conversation_id
                            where x.id = m.message_id and c.tenant_id = :tenant and c.phone = :phone

@@ -22,17 +22,51 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class FakeProvider {
 
-    public record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    /** A request as it arrived; {@code raw} is the body's bytes (multipart uploads are binary). */
+    public record Request(String method, String path, Map<String, List<String>> headers, String body, String query,
+                          byte[] raw) {
         public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().get(0)).findFirst().orElse(null);
         }
     }
 
-    public record Response(int status, String body, long delayMillis) {
+    /**
+     * An answer: JSON text, or {@code bytes} of {@code contentType} (written in chunks of unknown
+     * length when {@code chunked}); {@code headers} are added as they are (a redirect's Location).
+     */
+    public record Response(int status, String body, long delayMillis, byte[] bytes, String contentType,
+                           Map<String, String> headers, boolean chunked) {
+        public Response(int status, String body, long delayMillis) {
+            this(status, body, delayMillis, null, "application/json", Map.of(), false);
+        }
+
         public static Response of(int status, String body) {
             return new Response(status, body, 0);
         }
+
+        public static Response bytes(String contentType, byte[] bytes) {
+            return new Response(200, "", 0, bytes, contentType, Map.of(), false);
+        }
+
+        public static Response redirect(int status, String location) {
+            return new Response(status, "", 0, null, "text/plain", Map.of("Location", location), false);
+        }
+
+        public Response inChunks() {
+            return new Response(status, body, delayMillis, bytes, contentType, headers, true);
+        }
+
+        public Response delayed(long millis) {
+            return new Response(status, body, millis, bytes, contentType, headers, chunked);
+        }
+    }
+
+    /** Bytes of answers actually written (to show that a download stopped early). */
+    private final java.util.concurrent.atomic.AtomicLong bytesWritten = new java.util.concurrent.atomic.AtomicLong();
+
+    public long bytesWritten() {
+        return bytesWritten.get();
     }
 
     private final HttpServer server;
@@ -89,6 +123,7 @@ public final class FakeProvider {
 
     public void reset() {
         requests.clear();
+        bytesWritten.set(0);
         responder = defaults;
     }
 
@@ -101,9 +136,10 @@ public final class FakeProvider {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        byte[] raw = exchange.getRequestBody().readAllBytes();
         Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
-                Map.copyOf(exchange.getRequestHeaders()), body);
+                Map.copyOf(exchange.getRequestHeaders()), new String(raw, StandardCharsets.UTF_8),
+                exchange.getRequestURI().getRawQuery(), raw);
         requests.add(request);
         Response response = responder.apply(request);
         if (response.delayMillis() > 0) {
@@ -113,12 +149,15 @@ public final class FakeProvider {
                 Thread.currentThread().interrupt();
             }
         }
-        byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        byte[] bytes = response.bytes() != null ? response.bytes() : response.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", response.contentType());
+        response.headers().forEach((name, value) -> exchange.getResponseHeaders().add(name, value));
         try {
-            exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : bytes.length);
-            if (bytes.length > 0) {
-                exchange.getResponseBody().write(bytes);
+            exchange.sendResponseHeaders(response.status(), bytes.length == 0 ? -1 : response.chunked() ? 0 : bytes.length);
+            for (int off = 0; off < bytes.length; off += 64 * 1024) {
+                int n = Math.min(64 * 1024, bytes.length - off);
+                exchange.getResponseBody().write(bytes, off, n);
+                bytesWritten.addAndGet(n);
             }
         } catch (IOException clientGone) {
             // the gateway gave up waiting (timeout tests)

@@ -34,7 +34,9 @@ import de.inboxgateway.webhook.TwilioSignature;
         "gateway.events.max-queued-bytes=16384",
         "gateway.events.slow-screen-grace=2s",
         "gateway.events.send-buffer-bytes=4096",
-        "gateway.events.poll-interval=1s"
+        "gateway.events.poll-interval=1s",
+        "gateway.media.poll-interval=1s",
+        "gateway.media.max-bytes=" + GatewayTest.MEDIA_MAX_BYTES
 })
 @org.springframework.context.annotation.Import(GatewayTest.TestClock.class)
 public abstract class GatewayTest {
@@ -85,8 +87,22 @@ public abstract class GatewayTest {
         }
     }
 
+    /** Small enough that "too large" is cheap to show, large enough for 5 MB photos. */
+    public static final long MEDIA_MAX_BYTES = 6L * 1024 * 1024;
+    /** The filesystem media store of the test gateways (never the working directory). */
+    protected static final java.nio.file.Path MEDIA_DIR = tempDir();
+
+    private static java.nio.file.Path tempDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("gateway-media-");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
+        registry.add("gateway.media.dir", MEDIA_DIR::toString);
         registry.add("gateway.twilio.base-url", TWILIO::baseUrl);
         registry.add("gateway.whatsapp.base-url", GRAPH::baseUrl);
         registry.add("gateway.providers.response-timeout", () -> "2s");

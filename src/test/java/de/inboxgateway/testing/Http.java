@@ -42,6 +42,44 @@ public final class Http {
         }
     }
 
+    /** An answer whose body is bytes (media). */
+    public record Bytes(int status, java.net.http.HttpHeaders headers, byte[] body) {
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+    }
+
+    public Bytes getBytes(String path, String... headers) {
+        return bytes(HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base + path)).GET(), headers);
+    }
+
+    public Bytes headBytes(String path, String... headers) {
+        return bytes(HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base + path))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()), headers);
+    }
+
+    /** A body streamed from an InputStream with no declared length (chunked), as a large upload may come. */
+    public Response postStream(String path, java.util.function.Supplier<java.io.InputStream> body, String... headers) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofInputStream(body)),
+                headers);
+    }
+
+    private Bytes bytes(HttpRequest.Builder builder, String... headers) {
+        if (headers.length > 0) {
+            builder.headers(headers);
+        }
+        builder.timeout(Duration.ofSeconds(60));
+        try {
+            HttpResponse<byte[]> r = CLIENT.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Bytes(r.statusCode(), r.headers(), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public Response get(String path, String... headers) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), headers);
     }

@@ -14,6 +14,11 @@ public final class MutableClock extends Clock {
         this.fixed = instant;
     }
 
+    /** Moves a fixed clock on, or fixes a running one at now + d. */
+    public void advance(java.time.Duration d) {
+        set(instant().plus(d));
+    }
+
     public void reset() {
         this.fixed = null;
     }
