@@ -24,6 +24,15 @@ import de.inboxgateway.testing.Http;
  */
 public abstract class MediaFlows extends GatewayTest {
 
+    /** Every test starts with an empty media store (tenant ids start at 1 again after the clean slate). */
+    @org.junit.jupiter.api.BeforeEach
+    void emptyMediaStore() throws java.io.IOException {
+        try (var paths = java.nio.file.Files.walk(MEDIA_DIR)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(MEDIA_DIR))
+                    .forEach(p -> p.toFile().delete());
+        }
+    }
+
     /** Files the Graph fake serves, by media id. */
     protected final Map<String, byte[]> graphFiles = new ConcurrentHashMap<>();
 

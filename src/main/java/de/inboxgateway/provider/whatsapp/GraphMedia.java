@@ -145,11 +145,14 @@ public class GraphMedia {
         message.setHeader("User-Agent", USER_AGENT);
         message.setHeader(Exchange.HTTP_URI, endpoints.graphBaseUrl(channel) + "/" + endpoints.graphApiVersion() + "/"
                 + encode(channel.phoneNumberId()) + "/media");
+        // No charset parameter on multipart/form-data; the part's filename in plain ASCII (the name the
+        // resident sees travels in the send request's "filename", in full).
         message.setBody(MultipartEntityBuilder.create()
+                .setContentType(ContentType.create("multipart/form-data"))
                 .addTextBody("messaging_product", "whatsapp")
                 .addTextBody("type", media.mimeType())
                 .addBinaryBody("file", file, ContentType.create(media.mimeType()),
-                        media.filename() == null ? "file" : media.filename())
+                        media.filename() == null ? "file" : media.filename().replaceAll("[^\\x20-\\x7e]", "_").replace("\"", "_"))
                 .build());
         exchange.setProperty("gateway.outboundBeforeUpload", m);
     }
