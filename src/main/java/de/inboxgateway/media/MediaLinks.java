@@ -67,7 +67,8 @@ public class MediaLinks {
         try {
             byte[] payload = Base64.getUrlDecoder().decode(token.substring(0, dot));
             byte[] mac = Base64.getUrlDecoder().decode(token.substring(dot + 1));
-            if (!MessageDigest.isEqual(mac, hmac(key, payload))) { // constant time
+            if (!MessageDigest.isEqual(mac, hmac(key, payload)) // constant time
+                    || !B64.encodeToString(mac).equals(token.substring(dot + 1))) { // one spelling per link
                 return Optional.empty();
             }
             String[] parts = new String(payload, StandardCharsets.US_ASCII).split("\\.");

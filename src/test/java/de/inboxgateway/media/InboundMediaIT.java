@@ -3,7 +3,6 @@ package de.inboxgateway.media;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -75,7 +74,7 @@ class InboundMediaIT extends MediaFlows {
         assertThat(bytes.header("ETag")).isEqualTo("\"" + hex(photo) + "\"");
         assertThat(bytes.header("X-Content-Type-Options")).isEqualTo("nosniff");
         assertThat(bytes.header("Content-Disposition")).startsWith("inline");
-        assertThat(Files.size(MEDIA_DIR.resolve(storageKey(item)))).isEqualTo(photo.length);
+        assertThat(storedBytes(storageKey(item))).isEqualTo(photo);
 
         Http.Bytes cached = http.getBytes("/api/v1/media/" + item.path("id").asText(), "Authorization", mueller.bearer(),
                 "If-None-Match", "\"" + hex(photo) + "\"");
@@ -176,7 +175,7 @@ class InboundMediaIT extends MediaFlows {
     }
 
     @Test
-    void aFileThatGrowsPastTheLimitWhileStreamingIsCutOffAndRejected() {
+    void aFileThatGrowsPastTheLimitWhileStreamingIsCutOffAndRejected() throws Exception {
         byte[] big = jpeg(3 * (int) MEDIA_MAX_BYTES);
         // No size in advance and a chunked answer: the cap holds while reading.
         GRAPH.respond(req -> req.path().startsWith("/cdn/") ? FakeProvider.Response.bytes("image/jpeg", big).inChunks()
@@ -185,13 +184,13 @@ class InboundMediaIT extends MediaFlows {
         JsonNode item = awaitMediaEnded(mueller);
         assertThat(item.path("status").asText()).isEqualTo("rejected");
         assertThat(item.path("error").path("code").asText()).isEqualTo("MEDIA_TOO_LARGE");
-        assertThat(Files.exists(MEDIA_DIR.resolve(storageKey(item)))).isFalse();
+        assertThat(store.exists(storageKey(item))).isFalse();
         assertThat(GRAPH.bytesWritten()).as("the download stopped near the limit, not at the end")
                 .isLessThan(big.length);
     }
 
     @Test
-    void bytesThatDoNotMatchMetasChecksumAreNotStoredAndTriedAgain() {
+    void bytesThatDoNotMatchMetasChecksumAreNotStoredAndTriedAgain() throws Exception {
         byte[] photo = jpeg(10_000);
         byte[] corrupted = photo.clone();
         corrupted[5000] ^= 1;
@@ -202,8 +201,7 @@ class InboundMediaIT extends MediaFlows {
                 count("select count(*) from media where next_attempt_at is not null and lease_until is null and attempts = 1") == 1);
         assertThat(jdbc.queryForObject("select error_message from media", String.class)).contains("sha256");
         assertThat(jdbc.queryForObject("select status from media", String.class)).isEqualTo("pending");
-        assertThat(Files.exists(MEDIA_DIR.resolve(jdbc.queryForObject("select storage_key from media", String.class))))
-                .isFalse();
+        assertThat(store.exists(jdbc.queryForObject("select storage_key from media", String.class))).isFalse();
     }
 
     @Test
@@ -258,8 +256,13 @@ class InboundMediaIT extends MediaFlows {
 
         // A token changed by one character, or one past its expiry, is 404 (no hint which).
         String token = path.substring("/media/".length());
-        String forged = token.substring(0, token.length() - 1) + (token.endsWith("A") ? "B" : "A");
+        int mac = token.indexOf('.') + 1;
+        String forged = token.substring(0, mac) + (token.charAt(mac) == 'A' ? 'B' : 'A') + token.substring(mac + 1);
         assertThat(http.getBytes("/media/" + forged).status()).isEqualTo(404);
+        // The last character carries two unused bits: another spelling of the same MAC is refused too.
+        char last = token.charAt(token.length() - 1);
+        String respelled = token.substring(0, token.length() - 1) + (char) (last ^ 1);
+        assertThat(http.getBytes("/media/" + respelled).status()).isEqualTo(404);
         clock.advance(Duration.ofMinutes(16));
         Http.Bytes expired = http.getBytes(path);
         assertThat(expired.status()).isEqualTo(404);
@@ -284,21 +287,21 @@ class InboundMediaIT extends MediaFlows {
     }
 
     @Test
-    void erasureDeletesTheStoredBytesAndTheirLinksStopWorking() {
+    void erasureDeletesTheStoredBytesAndTheirLinksStopWorking() throws Exception {
         byte[] photo = jpeg(10_000);
         graphFiles.put("1005", photo);
         postSigned(whatsappMedia(Fixtures.PHONE_NUMBER_ID, "wamid.erase-1", "image", "1005", photo, null, null, null));
         JsonNode item = awaitMediaEnded(mueller);
         String link = http.post("/api/v1/media/" + item.path("id").asText() + "/link", "", "Authorization", mueller.bearer())
                 .json().path("url").asText().substring(Fixtures.PUBLIC_BASE_URL.length());
-        java.nio.file.Path file = MEDIA_DIR.resolve(storageKey(item));
-        assertThat(file).exists();
+        String key = storageKey(item);
+        assertThat(store.exists(key)).isTrue();
 
         Http.Response report = http.delete("/api/v1/contacts/by-phone/" + Fixtures.ANNA.replace("+", "%2B")
                 + "/messaging-data", "Authorization", mueller.bearer());
         assertThat(report.status()).as(report.toString()).isEqualTo(200);
         assertThat(report.json().path("erased").path("media").asInt()).isEqualTo(1);
-        assertThat(file).doesNotExist();
+        assertThat(store.exists(key)).isFalse();
         assertThat(api(mueller, "/api/v1/media/" + item.path("id").asText()).status()).isEqualTo(404);
         assertThat(http.getBytes(link).status()).isEqualTo(404);
         assertThat(count("select count(*) from media")).isZero();

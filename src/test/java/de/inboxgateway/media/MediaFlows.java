@@ -24,12 +24,36 @@ import de.inboxgateway.testing.Http;
  */
 public abstract class MediaFlows extends GatewayTest {
 
+    /** The store this gateway was configured with: filesystem, or S3 in the S3 variants of these tests. */
+    @org.springframework.beans.factory.annotation.Autowired
+    protected MediaStore store;
+
     /** Every test starts with an empty media store (tenant ids start at 1 again after the clean slate). */
     @org.junit.jupiter.api.BeforeEach
     void emptyMediaStore() throws java.io.IOException {
+        if ("s3".equals(store.kind())) {
+            de.inboxgateway.testing.S3MockServer.empty();
+            return;
+        }
         try (var paths = java.nio.file.Files.walk(MEDIA_DIR)) {
             paths.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(MEDIA_DIR))
                     .forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /** Objects in the store, whichever it is. */
+    protected long storedObjects() throws java.io.IOException {
+        if ("s3".equals(store.kind())) {
+            return de.inboxgateway.testing.S3MockServer.objectCount();
+        }
+        try (var paths = java.nio.file.Files.walk(MEDIA_DIR)) {
+            return paths.filter(java.nio.file.Files::isRegularFile).count();
+        }
+    }
+
+    protected byte[] storedBytes(String key) throws java.io.IOException {
+        try (var in = store.open(key)) {
+            return in.readAllBytes();
         }
     }
 

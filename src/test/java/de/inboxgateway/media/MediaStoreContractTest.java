@@ -23,14 +23,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.flyway.FlywayAutoConfiguration;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration;
-import org.springframework.boot.context.annotation.ImportCandidates;
 
-import com.adobe.testing.s3mock.S3MockApplication;
 
 import de.inboxgateway.config.GatewayProperties;
+import de.inboxgateway.testing.S3MockServer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -44,82 +40,25 @@ import software.amazon.awssdk.services.s3.S3Client;
 class MediaStoreContractTest {
 
     private static final int MIB = 1024 * 1024;
-    private static final String BUCKET = "test-bucket";
+    private static final String BUCKET = S3MockServer.BUCKET;
 
-    private static S3MockApplication s3mock;
     private static S3Client s3; // a second, plain client: to look behind the store's back
     private static S3MediaStore s3Store;
 
     @BeforeAll
-    static void startS3Mock(@TempDir Path s3Root) {
-        Map<String, Object> props = new HashMap<>();
-        // S3Mock is a Spring Boot application and this classpath is the whole gateway. S3Mock hands
-        // these properties to Spring as *default* properties, the weakest source: the gateway's
-        // application.yaml would beat them (server.port: 8080 became S3Mock's https port, the
-        // datasource settings came along). So no config file is read at all (a config name no file
-        // has), and the gateway's auto-configurations (Camel, DataSource, Flyway) are excluded.
-        props.put("spring.config.name", "s3mock-test-none");
-        props.put("spring.autoconfigure.exclude", gatewayAutoConfigurations());
-        // S3Mock's own application.properties is skipped with it; what it sets is repeated here.
-        // The region is required: S3Mock's StoreConfiguration has ${com.adobe.testing.s3mock.region}
-        // without a default.
-        props.put("com.adobe.testing.s3mock.region", "us-east-1");
-        props.put("spring.jmx.enabled", false);
-        props.put("management.endpoints.web.discovery.enabled", false);
-        props.put("server.tomcat.max-swallow-size", "10MB");
-        // Eager, unlike S3Mock's default: a broken context fails here, not as HTTP 500s in the tests.
-        props.put("spring.main.lazy-initialization", false);
-        props.put(S3MockApplication.PROP_HTTP_PORT, 0); // plain http on a free port
-        props.put(S3MockApplication.PROP_HTTPS_PORT, 0); // https on another free port (unused)
-        props.put(S3MockApplication.PROP_SILENT, true);
-        props.put(S3MockApplication.PROP_INITIAL_BUCKETS, BUCKET);
-        props.put(S3MockApplication.PROP_ROOT_DIRECTORY, s3Root.toString());
-        props.put("com.adobe.testing.s3mock.store.retainFilesOnExit", false);
-        s3mock = S3MockApplication.start(props);
-
-        String endpoint = "http://localhost:" + s3mock.getHttpPort();
-        GatewayProperties.Media.S3 settings = new GatewayProperties.Media.S3();
-        settings.setEndpoint(endpoint);
-        settings.setBucket(BUCKET);
-        settings.setAccessKey("any-access-key");
-        settings.setSecretKey("any-secret-key");
-        settings.setPathStyleAccess(true);
+    static void startS3Mock() {
+        String endpoint = S3MockServer.endpoint();
+        GatewayProperties.Media.S3 settings = S3MockServer.settings();
         settings.setPartBytes(5 * MIB);
         s3Store = S3MediaStore.create(settings);
-        s3 = S3Client.builder()
-                .httpClientBuilder(ApacheHttpClient.builder())
-                .region(Region.US_EAST_1)
-                .endpointOverride(URI.create(endpoint))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("a", "b")))
-                .build();
+        s3 = S3MockServer.client();
     }
 
     @AfterAll
-    static void stopS3Mock() {
+    static void closeStore() {
         if (s3Store != null) {
             s3Store.close();
         }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (s3mock != null) {
-            s3mock.stop();
-        }
-    }
-
-    /**
-     * Every Camel auto-configuration on the classpath (read from the same imports files Spring Boot
-     * reads, so a starter added later is excluded too), and the database ones: none of them has any
-     * business in S3Mock's context, and several fail there (no CamelContext, no database URL).
-     */
-    private static String gatewayAutoConfigurations() {
-        Stream<String> camel = ImportCandidates.load(AutoConfiguration.class, MediaStoreContractTest.class.getClassLoader())
-                .getCandidates().stream()
-                .filter(name -> name.startsWith("org.apache.camel."));
-        Stream<String> database = Stream.of(DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class)
-                .map(Class::getName);
-        return Stream.concat(camel, database).distinct().collect(Collectors.joining(","));
     }
 
     /** The assertions every store must pass. */

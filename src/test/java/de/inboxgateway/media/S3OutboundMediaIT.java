@@ -1,0 +1,19 @@
+package de.inboxgateway.media;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import de.inboxgateway.testing.S3MockServer;
+
+/** Every outbound media flow again, with the S3 store against a real S3 server (S3Mock in this JVM). */
+class S3OutboundMediaIT extends OutboundMediaIT {
+
+    @DynamicPropertySource
+    static void s3Store(DynamicPropertyRegistry registry) {
+        registry.add("gateway.media.store", () -> "s3");
+        registry.add("gateway.media.s3.endpoint", S3MockServer::endpoint);
+        registry.add("gateway.media.s3.bucket", () -> S3MockServer.BUCKET);
+        registry.add("gateway.media.s3.access-key", () -> "any-access-key");
+        registry.add("gateway.media.s3.secret-key", () -> "any-secret-key");
+    }
+}
