@@ -4,12 +4,23 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import de.inboxgateway.testing.S3MockServer;
+import de.inboxgateway.testing.TestDatabase;
 
-/** Every inbound media flow again, with the S3 store against a real S3 server (S3Mock in this JVM). */
+/**
+ * Every inbound media flow again, with the S3 store against a real S3 server (S3Mock in this JVM),
+ * on a database of its own: the filesystem gateways of the other tests must not take its downloads.
+ */
+@org.springframework.test.annotation.DirtiesContext
 class S3InboundMediaIT extends InboundMediaIT {
+
+    @Override
+    protected String databaseUrl() {
+        return TestDatabase.url("s3");
+    }
 
     @DynamicPropertySource
     static void s3Store(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> TestDatabase.url("s3"));
         registry.add("gateway.media.store", () -> "s3");
         registry.add("gateway.media.s3.endpoint", S3MockServer::endpoint);
         registry.add("gateway.media.s3.bucket", () -> S3MockServer.BUCKET);

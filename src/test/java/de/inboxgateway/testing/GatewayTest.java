@@ -35,7 +35,11 @@ import de.inboxgateway.webhook.TwilioSignature;
         "gateway.events.slow-screen-grace=2s",
         "gateway.events.send-buffer-bytes=4096",
         "gateway.events.poll-interval=1s",
+        "spring.datasource.url=${test.database.url}",
         "gateway.media.poll-interval=1s",
+        // Contexts stay cached while other test classes run: idle ones should not hold 16 connections each.
+        "spring.datasource.hikari.minimum-idle=1",
+        "spring.datasource.hikari.idle-timeout=10000",
         "gateway.media.max-bytes=" + GatewayTest.MEDIA_MAX_BYTES
 })
 @org.springframework.context.annotation.Import(GatewayTest.TestClock.class)
@@ -62,7 +66,12 @@ public abstract class GatewayTest {
     protected int port;
     /** The test looks at the database as its owner: it sees every tenant's rows. */
     protected JdbcTemplate jdbc = new JdbcTemplate(new org.springframework.jdbc.datasource.DriverManagerDataSource(
-            TestDatabase.url(), TestDatabase.USER, TestDatabase.PASSWORD));
+            databaseUrl(), TestDatabase.USER, TestDatabase.PASSWORD));
+
+    /** The database of this test's gateway (a subclass with a gateway of its own kind may name another). */
+    protected String databaseUrl() {
+        return TestDatabase.url();
+    }
     @Autowired
     protected ChannelDirectory channelDirectory;
     @Autowired
@@ -106,7 +115,9 @@ public abstract class GatewayTest {
         registry.add("gateway.twilio.base-url", TWILIO::baseUrl);
         registry.add("gateway.whatsapp.base-url", GRAPH::baseUrl);
         registry.add("gateway.providers.response-timeout", () -> "2s");
-        registry.add("spring.datasource.url", TestDatabase::url);
+        // Named through test.database.url (see the properties above), so that a subclass can give its
+        // gateway a database of its own with a registration of spring.datasource.url, which wins.
+        registry.add("test.database.url", TestDatabase::url);
         registry.add("spring.flyway.user", () -> TestDatabase.USER);
         registry.add("spring.flyway.password", () -> TestDatabase.PASSWORD);
         registry.add("gateway.secrets-key", () -> SECRETS_KEY);

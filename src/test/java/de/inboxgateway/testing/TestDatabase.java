@@ -29,6 +29,14 @@ public final class TestDatabase {
         return "jdbc:postgresql://" + HOST + "/" + NAME;
     }
 
+    /**
+     * A second database of this JVM, for gateways that must not share the first one's work (a gateway
+     * with another media store would take the first one's downloads).
+     */
+    public static String url(String suffix) {
+        return url() + "_" + suffix;
+    }
+
     public static String maintenanceUrl() {
         return "jdbc:postgresql://" + HOST + "/postgres";
     }
@@ -37,6 +45,7 @@ public final class TestDatabase {
         try (Connection c = DriverManager.getConnection(maintenanceUrl(), USER, PASSWORD);
              Statement st = c.createStatement()) {
             st.execute("drop database if exists " + NAME + " with (force)");
+            st.execute("drop database if exists " + NAME + "_s3 with (force)");
         } catch (SQLException e) {
             System.err.println("could not drop test database " + NAME + ": " + e.getMessage());
         }
