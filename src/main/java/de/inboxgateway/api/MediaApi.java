@@ -91,9 +91,6 @@ public class MediaApi {
         } catch (MediaUploads.UnsupportedTypeException e) {
             throw new ApiException(415, "MEDIA_TYPE_NOT_SUPPORTED", e.getMessage());
         }
-        if (row.size() == 0) {
-            throw ApiException.invalid("the file is empty");
-        }
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("id", row.id().toString());
         v.put("kind", row.kind());

@@ -57,6 +57,10 @@ public class MediaUploads {
                 throw new UnsupportedTypeException("the file is " + detected + ", not " + declared + " as its Content-Type says");
             }
         });
+        if (in.size() == 0) {
+            store.delete(key);
+            throw new UnsupportedTypeException("the file is empty");
+        }
         if (name == null) {
             name = MediaTypes.kind(in.detectedType()) + extension(in.detectedType());
         }
