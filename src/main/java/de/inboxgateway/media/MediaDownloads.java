@@ -150,7 +150,7 @@ public class MediaDownloads {
             body.close();
             exchange.getMessage().setBody(null);
         } catch (IOException | RuntimeException e) {
-            Streams.abort(body); // never close(): it would read the rest of the answer first
+            ProviderAnswer.abort(body); // never close(): it would read the rest of the answer first
             throw e;
         }
     }
@@ -159,7 +159,7 @@ public class MediaDownloads {
     public void failed(Exchange exchange) {
         MediaRow job = exchange.getProperty(JOB, MediaRow.class);
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        closeBody(exchange);
+        ProviderAnswer.discard(exchange);
         if (job == null) {
             LOG.error("media download failed before it started", e);
             return;
@@ -222,10 +222,6 @@ public class MediaDownloads {
                         "messageId", row.messageId(), "media", row.view())));
     }
 
-    private static void closeBody(Exchange exchange) {
-        Streams.abort(exchange.getMessage().getBody());
-        exchange.getMessage().setBody(null);
-    }
 
     private static String reason(Throwable e) {
         Throwable specific = cause(e, MediaFetchException.class);

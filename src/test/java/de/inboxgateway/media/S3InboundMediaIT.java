@@ -20,11 +20,6 @@ class S3InboundMediaIT extends InboundMediaIT {
 
     @DynamicPropertySource
     static void s3Store(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> TestDatabase.url("s3"));
-        registry.add("gateway.media.store", () -> "s3");
-        registry.add("gateway.media.s3.endpoint", S3MockServer::endpoint);
-        registry.add("gateway.media.s3.bucket", () -> S3MockServer.BUCKET);
-        registry.add("gateway.media.s3.access-key", () -> "any-access-key");
-        registry.add("gateway.media.s3.secret-key", () -> "any-secret-key");
+        S3MockServer.register(registry);
     }
 }

@@ -67,6 +67,16 @@ public final class S3MockServer {
         return client;
     }
 
+    /** A gateway with the S3 store on this server, on a database of its own (see the S3 media tests). */
+    public static void register(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> TestDatabase.url("s3"));
+        registry.add("gateway.media.store", () -> "s3");
+        registry.add("gateway.media.s3.endpoint", S3MockServer::endpoint);
+        registry.add("gateway.media.s3.bucket", () -> BUCKET);
+        registry.add("gateway.media.s3.access-key", () -> "any-access-key");
+        registry.add("gateway.media.s3.secret-key", () -> "any-secret-key");
+    }
+
     /** Objects in the bucket now. */
     public static int objectCount() {
         return client().listObjectsV2(b -> b.bucket(BUCKET)).keyCount();

@@ -1,7 +1,5 @@
 package de.inboxgateway.provider.twilio;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -12,6 +10,7 @@ import org.springframework.stereotype.Component;
 import de.inboxgateway.media.MediaDownloads;
 import de.inboxgateway.media.MediaFetchException;
 import de.inboxgateway.media.MediaRow;
+import de.inboxgateway.media.ProviderAnswer;
 import de.inboxgateway.provider.ProviderEndpoints;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
@@ -50,12 +49,12 @@ public class TwilioMedia {
 
     /** After each answer: follow a redirect (without credentials to another host), keep the file, or fail. */
     public void afterResponse(Exchange exchange) {
-        int status = status(exchange);
+        int status = ProviderAnswer.status(exchange);
         if (status >= 200 && status < 300) {
             exchange.setProperty(REDIRECT, false);
             return;
         }
-        close(exchange);
+        ProviderAnswer.discard(exchange);
         String location = exchange.getMessage().getHeader("Location", String.class);
         if (status >= 300 && status < 400 && location != null) {
             int hops = exchange.getProperty(HOPS, 0, Integer.class) + 1;
@@ -100,20 +99,5 @@ public class TwilioMedia {
 
     private static int port(URI u) {
         return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
-    }
-
-    private static int status(Exchange exchange) {
-        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        return status == null ? 0 : status;
-    }
-
-    private static void close(Exchange exchange) {
-        if (exchange.getMessage().getBody() instanceof InputStream in) {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // released either way
-            }
-        }
     }
 }

@@ -16,6 +16,7 @@ import de.inboxgateway.media.MediaFetchException;
 import de.inboxgateway.media.MediaRow;
 import de.inboxgateway.media.MediaStore;
 import de.inboxgateway.media.MediaTooLargeException;
+import de.inboxgateway.media.ProviderAnswer;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.outbound.ProviderResult;
 import de.inboxgateway.provider.ProviderEndpoints;
@@ -67,7 +68,7 @@ public class GraphMedia {
 
     /** The lookup's answer: a fresh URL (and Meta's sha256, type and size); a file over the limit ends here. */
     public void readLookup(Exchange exchange) throws IOException {
-        int status = status(exchange);
+        int status = ProviderAnswer.status(exchange);
         String raw = exchange.getMessage().getBody(String.class);
         exchange.getMessage().setBody(null);
         if (status < 200 || status >= 300) {
@@ -101,12 +102,12 @@ public class GraphMedia {
 
     /** The bytes, or: an expired webhook URL (look up a fresh one), or a failure. */
     public void checkDownload(Exchange exchange) {
-        int status = status(exchange);
+        int status = ProviderAnswer.status(exchange);
         if (status >= 200 && status < 300) {
             exchange.setProperty(URL_EXPIRED, false);
             return;
         }
-        close(exchange);
+        ProviderAnswer.discard(exchange);
         boolean expired = status == 401 || status == 403 || status == 404 || status == 410;
         if (expired && !exchange.getProperty(LOOKED_UP, false, Boolean.class)) {
             exchange.setProperty(URL_EXPIRED, true);
@@ -160,7 +161,7 @@ public class GraphMedia {
     /** Meta's id of the uploaded file, or the upload's failure as the send's result (nothing was sent). */
     public Object uploadResult(Exchange exchange) throws IOException {
         OutboundMessage m = exchange.getProperty("gateway.outboundBeforeUpload", OutboundMessage.class);
-        int status = status(exchange);
+        int status = ProviderAnswer.status(exchange);
         String raw = exchange.getMessage().getBody(String.class);
         exchange.getMessage().removeHeaders("*");
         JsonNode json = raw == null || raw.isBlank() ? mapper.createObjectNode() : mapper.readTree(raw);
@@ -187,22 +188,6 @@ public class GraphMedia {
     private ChannelConfig channel(MediaRow job) {
         return channels.byId(job.channelId() == null ? -1 : job.channelId())
                 .orElseThrow(() -> new MediaFetchException("the WhatsApp channel of this media is gone", false));
-    }
-
-    static int status(Exchange exchange) {
-        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
-        return status == null ? 0 : status;
-    }
-
-    private static void close(Exchange exchange) {
-        if (exchange.getMessage().getBody() instanceof InputStream in) {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // released either way
-            }
-        }
-        exchange.getMessage().setBody(null);
     }
 
     private static String encode(String s) {

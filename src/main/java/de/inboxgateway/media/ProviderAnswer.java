@@ -3,12 +3,24 @@ package de.inboxgateway.media;
 import java.io.IOException;
 import java.io.InputStream;
 
+import org.apache.camel.Exchange;
 import org.apache.hc.core5.http.io.EofSensorInputStream;
 
-/** Ending a provider's answer early. */
-final class Streams {
+/** A provider's HTTP answer as camel-http leaves it on the exchange: its status, and ending it early. */
+public final class ProviderAnswer {
 
-    private Streams() {
+    private ProviderAnswer() {
+    }
+
+    public static int status(Exchange exchange) {
+        Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        return status == null ? 0 : status;
+    }
+
+    /** Drops the answer's body (a redirect's, an error's, or a file no longer wanted). */
+    public static void discard(Exchange exchange) {
+        abort(exchange.getMessage().getBody());
+        exchange.getMessage().setBody(null);
     }
 
     /**
