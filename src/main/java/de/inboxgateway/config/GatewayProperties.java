@@ -136,12 +136,16 @@ public class GatewayProperties {
         private Duration slowScreenGrace = Duration.ofSeconds(10);
         /** The feed server's socket send buffer; small enough that a stalled screen is noticed soon. */
         private int sendBufferBytes = 64 * 1024;
+        /** How often events older than the retention are deleted. */
+        private Duration retentionInterval = Duration.ofHours(1);
         /** How often the feed re-reads the event table even without NOTIFY (a safety net). */
         private Duration pollInterval = Duration.ofSeconds(5);
 
         public int getPort() { return port; }
         public void setPort(int port) { this.port = port; }
         public Duration getRetention() { return retention; }
+        public Duration getRetentionInterval() { return retentionInterval; }
+        public void setRetentionInterval(Duration retentionInterval) { this.retentionInterval = retentionInterval; }
         public void setRetention(Duration retention) { this.retention = retention; }
         public int getMaxQueuedBytes() { return maxQueuedBytes; }
         public void setMaxQueuedBytes(int maxQueuedBytes) { this.maxQueuedBytes = maxQueuedBytes; }
@@ -179,6 +183,11 @@ public class GatewayProperties {
 
         /** A message still queued this long after it was asked for is marked failed by the sweeper. */
         private Duration stuckAfter = Duration.ofMinutes(5);
+        /** How often the sweeper looks for such messages. */
+        private Duration stuckSweepInterval = Duration.ofSeconds(60);
+
+        public Duration getStuckSweepInterval() { return stuckSweepInterval; }
+        public void setStuckSweepInterval(Duration stuckSweepInterval) { this.stuckSweepInterval = stuckSweepInterval; }
 
         public Duration getStuckAfter() { return stuckAfter; }
         public void setStuckAfter(Duration stuckAfter) { this.stuckAfter = stuckAfter; }
@@ -220,6 +229,11 @@ public class GatewayProperties {
         private int maxFailures = 10;
         private Duration window = Duration.ofMinutes(1);
         private Duration duration = Duration.ofMinutes(10);
+        /** How often expired blocks and old failures are forgotten. */
+        private Duration purgeInterval = Duration.ofSeconds(60);
+
+        public Duration getPurgeInterval() { return purgeInterval; }
+        public void setPurgeInterval(Duration purgeInterval) { this.purgeInterval = purgeInterval; }
 
         public int getMaxFailures() { return maxFailures; }
         public void setMaxFailures(int maxFailures) { this.maxFailures = maxFailures; }

@@ -4,7 +4,6 @@ import java.time.Clock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.config.GatewayProperties;
@@ -24,7 +23,7 @@ public class EventRetention {
         this.clock = clock;
     }
 
-    @Scheduled(fixedDelayString = "PT1H", initialDelayString = "PT5M")
+    /** Route {@code events-retention}. */
     public void purge() {
         try {
             int deleted = de.inboxgateway.access.TenantScope.asSystem(

@@ -131,8 +131,6 @@ public class OutboundStore {
     }
 
     /** Marks messages stuck in queued as failed (NOT_ATTEMPTED or OUTCOME_UNKNOWN), with their events. */
-    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${gateway.providers.stuck-sweep-interval:60s}",
-            initialDelayString = "${gateway.providers.stuck-sweep-interval:60s}")
     public int failStuck() {
         return TenantScope.asSystem(() -> transactions.execute(status -> {
             var stuck = messages.failStuck(clock.instant().minus(stuckAfter), clock.instant());

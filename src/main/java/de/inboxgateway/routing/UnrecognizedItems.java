@@ -45,9 +45,4 @@ public class UnrecognizedItems {
                 .addValue("payload", payload));
         LOG.warn("kept an unrecognized {} item of tenant {}: {}", item.channel(), item.tenant(), item.kind());
     }
-
-    public long count(long tenantId) {
-        return jdbc.queryForObject("select count(*) from unrecognized_item where tenant_id = :t",
-                Map.of("t", tenantId), Long.class);
-    }
 }

@@ -13,8 +13,6 @@ public final class GatewayExchange {
     public static final String VERIFIED_CHANNELS = "gateway.verifiedChannels";
     /** When the gateway received the request (used where the provider sends no timestamp). */
     public static final String RECEIVED_AT = "gateway.receivedAt";
-    /** Prefix of our own headers; webhook and API entries remove any incoming header with it. */
-    public static final String HEADER_PREFIX = "Gateway";
 
     private GatewayExchange() {
     }

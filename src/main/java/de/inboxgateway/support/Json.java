@@ -14,10 +14,6 @@ public class Json {
         this.mapper = mapper;
     }
 
-    public ObjectMapper mapper() {
-        return mapper;
-    }
-
     public <T> T read(byte[] body, Class<T> type) {
         if (body == null || body.length == 0) {
             throw ApiException.invalid("request body is missing");

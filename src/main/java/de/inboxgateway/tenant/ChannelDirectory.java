@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.event.ContextRefreshedEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.support.Channel;
@@ -61,8 +60,7 @@ public class ChannelDirectory {
         refresh();
     }
 
-    @Scheduled(fixedDelayString = "${gateway.channels.refresh-interval:30s}",
-            initialDelayString = "${gateway.channels.refresh-interval:30s}")
+    /** Route {@code channels-refresh}: admin changes made on another instance arrive here. */
     public void scheduledRefresh() {
         try {
             refresh();

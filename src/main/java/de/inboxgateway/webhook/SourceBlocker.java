@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.audit.AuditLog;
@@ -108,7 +107,7 @@ public class SourceBlocker {
         return clientAddress.of(exchange);
     }
 
-    @Scheduled(fixedDelay = 60_000)
+    /** Forgets expired blocks and old failures (route {@code source-blocks-purge}). */
     public void purge() {
         Instant now = clock.instant();
         blockedUntil.entrySet().removeIf(e -> !now.isBefore(e.getValue()));

@@ -35,13 +35,10 @@ class DatabaseOutageIT extends GatewayTest {
         String[] host = TestDatabase.HOST.split(":");
         try (TcpProxy proxy = new TcpProxy(host[0], Integer.parseInt(host[1]))) {
             ConfigurableApplicationContext gateway = new SpringApplicationBuilder(InboxGatewayApplication.class).run(
-                    "--server.port=0", "--gateway.events.port=0",
-                    "--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + TestDatabase.NAME,
-                    "--spring.flyway.user=" + TestDatabase.USER, "--spring.flyway.password=" + TestDatabase.PASSWORD,
-                    "--spring.datasource.hikari.connection-timeout=1500", "--spring.datasource.hikari.validation-timeout=1000",
-                    "--gateway.secrets-key=" + SECRETS_KEY, "--gateway.admin-token=" + ADMIN_TOKEN,
-                    "--gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL, "--spring.main.banner-mode=off",
-                    "--management.endpoint.health.show-details=always");
+                    anotherGateway("--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + TestDatabase.NAME,
+                            "--spring.datasource.hikari.connection-timeout=1500",
+                            "--spring.datasource.hikari.validation-timeout=1000",
+                            "--management.endpoint.health.show-details=always"));
             try {
                 Http outside = new Http(Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port")));
                 List<byte[]> bodies = new ArrayList<>();

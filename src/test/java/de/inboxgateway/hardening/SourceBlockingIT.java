@@ -77,12 +77,17 @@ class SourceBlockingIT extends GatewayTest {
 
     @Test
     void fewerFailuresThanTheLimitDoNotBlock() {
-        byte[] body = "{\"object\":\"whatsapp_business_account\",\"entry\":[]}".getBytes(StandardCharsets.UTF_8);
+        // The failures name the same number as the good webhook, so they count under its key.
+        byte[] body = Fixtures.bytes("whatsapp/text-message.json");
+        String good = Fixtures.hubSignature("whatsapp/text-message.json");
+        String bad = HubSignature.sign("guess", body);
         for (int i = 0; i < 9; i++) {
-            from("198.51.100.1", body, "sha256=00");
+            assertThat(from("198.51.100.1", body, bad).status()).isEqualTo(401);
         }
-        assertThat(postWhatsappFixture("whatsapp/text-message.json").status()).isEqualTo(200);
+        assertThat(from("198.51.100.1", body, good).status()).isEqualTo(200);
+        // …and they did count: the tenth blocks.
+        assertThat(from("198.51.100.1", body, bad).status()).isEqualTo(401);
         assertThat(from("198.51.100.1", Fixtures.bytes("whatsapp/status-read.json"),
-                Fixtures.hubSignature("whatsapp/status-read.json")).status()).isEqualTo(200);
+                Fixtures.hubSignature("whatsapp/status-read.json")).status()).isEqualTo(429);
     }
 }

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -27,8 +26,6 @@ import de.inboxgateway.testing.TestDatabase;
 class MediaInstancesIT extends MediaFlows {
 
     @Autowired
-    private CamelContext camel;
-    @Autowired
     private MediaDownloads downloads;
 
     @BeforeEach
@@ -38,13 +35,8 @@ class MediaInstancesIT extends MediaFlows {
     }
 
     private ConfigurableApplicationContext secondGateway() {
-        return new SpringApplicationBuilder(InboxGatewayApplication.class).run(
-                "--server.port=0", "--gateway.events.port=0", "--spring.datasource.url=" + TestDatabase.url(),
-                "--spring.flyway.user=" + TestDatabase.USER, "--spring.flyway.password=" + TestDatabase.PASSWORD,
-                "--gateway.secrets-key=" + SECRETS_KEY, "--gateway.admin-token=" + ADMIN_TOKEN,
-                "--gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL, "--spring.main.banner-mode=off",
-                "--gateway.whatsapp.base-url=" + GRAPH.baseUrl(), "--gateway.twilio.base-url=" + TWILIO.baseUrl(),
-                "--gateway.media.dir=" + MEDIA_DIR, "--gateway.media.poll-interval=1s", "--gateway.media.lease=3s");
+        return new SpringApplicationBuilder(InboxGatewayApplication.class)
+                .run(anotherGateway("--gateway.media.poll-interval=1s", "--gateway.media.lease=3s"));
     }
 
     @Test

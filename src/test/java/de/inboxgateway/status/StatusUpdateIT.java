@@ -32,8 +32,8 @@ class StatusUpdateIT extends GatewayTest {
         return jdbc.queryForObject("""
                 insert into message (tenant_id, conversation_id, channel, direction, provider_message_id, type, text,
                                      status, status_rank)
-                values (?, ?, ?, 'outbound', ?, 'text', 'Hallo', 'accepted', 10) returning id""",
-                Long.class, tenant, conversation, channel, providerId);
+                values (?, ?, ?, 'outbound', ?, 'text', 'Hallo', 'sent', ?) returning id""",
+                Long.class, tenant, conversation, channel, providerId, de.inboxgateway.status.StatusRank.of("sent"));
     }
 
     private Map<String, Object> message(long id) {
@@ -116,7 +116,7 @@ class StatusUpdateIT extends GatewayTest {
         String body = whatsappStatus(OTHER_PHONE_NUMBER_ID, WAMID, "read", 9, null);
         assertThat(postWhatsappSigned(body, OTHER_APP_SECRET).status()).isEqualTo(200);
 
-        assertThat(message(id).get("status")).isEqualTo("accepted");
+        assertThat(message(id).get("status")).isEqualTo("sent");
         List<Long> tenants = jdbc.queryForList("select tenant_id from message_status_event", Long.class);
         assertThat(tenants).containsExactly(jdbc.queryForObject("select id from tenant where slug = 'schmidt'", Long.class));
     }

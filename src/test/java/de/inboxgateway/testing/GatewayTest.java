@@ -123,8 +123,17 @@ public abstract class GatewayTest {
         registry.add("gateway.secrets-key", () -> SECRETS_KEY);
     }
 
+    @Autowired
+    protected org.apache.camel.CamelContext camel;
+
     @BeforeEach
     void cleanSlate() {
+        // Work the previous test started may still be on its way (an opt-out confirmation going out
+        // after a STOP, a download): let it finish before the slate and the fakes are wiped, or it
+        // would land in this test.
+        org.awaitility.Awaitility.await("the previous test's exchanges to finish").atMost(java.time.Duration.ofSeconds(15))
+                .pollInterval(java.time.Duration.ofMillis(20))
+                .until(() -> camel.getInflightRepository().size() == 0);
         List<String> tables = jdbc.queryForList("""
                 select tablename from pg_tables
                 where schemaname = 'public' and tablename <> 'flyway_schema_history'""", String.class);
@@ -151,6 +160,26 @@ public abstract class GatewayTest {
         TWILIO.reset();
         GRAPH.reset();
         http = new Http(port);
+    }
+
+    /**
+     * Arguments of one more gateway on this test's database and fakes (never the real Twilio and
+     * Meta), for tests of several instances; {@code more} come last and win.
+     */
+    protected String[] anotherGateway(String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("--server.port=0", "--gateway.events.port=0",
+                "--spring.datasource.url=" + databaseUrl(), "--spring.flyway.user=" + TestDatabase.USER,
+                "--spring.flyway.password=" + TestDatabase.PASSWORD, "--gateway.secrets-key=" + SECRETS_KEY,
+                "--gateway.admin-token=" + ADMIN_TOKEN, "--gateway.public-base-url=" + Fixtures.PUBLIC_BASE_URL,
+                "--gateway.twilio.base-url=" + TWILIO.baseUrl(), "--gateway.whatsapp.base-url=" + GRAPH.baseUrl(),
+                "--gateway.media.dir=" + MEDIA_DIR, "--spring.main.banner-mode=off"));
+        args.addAll(List.of(more));
+        // Spring joins repeated arguments with commas: keep the last value of each name.
+        java.util.Map<String, String> byName = new java.util.LinkedHashMap<>();
+        for (String arg : args) {
+            byName.put(arg.substring(0, arg.indexOf('=') < 0 ? arg.length() : arg.indexOf('=')), arg);
+        }
+        return byName.values().toArray(String[]::new);
     }
 
     // ---- provisioning through the admin API -------------------------------------------------
