@@ -53,7 +53,9 @@ with refs as (
            r.ordinality - 1 as position, m.type, r.ref
     from message m
     cross join lateral jsonb_array_elements(m.media) with ordinality as r(ref, ordinality)
-    left join channel c on c.tenant_id = m.tenant_id and c.channel = m.channel and c.address = m.recipient
+    left join lateral (select c.id from channel c
+                       where c.tenant_id = m.tenant_id and c.channel = m.channel and c.address = m.recipient
+                       order by c.sandbox, c.id limit 1) c on true
     where m.direction = 'inbound' and jsonb_typeof(m.media) = 'array' and m.erased_at is null
 )
 insert into media (id, tenant_id, origin, message_id, channel, channel_id, position, kind, mime_type, filename,

@@ -124,25 +124,34 @@ public class MediaApi {
     private void serve(Exchange exchange, MediaRow row) throws IOException {
         var message = exchange.getMessage();
         String method = message.getHeader(Exchange.HTTP_METHOD, String.class);
-        String ifNoneMatch = message.getHeader("If-None-Match", String.class);
+        String etag = "\"" + row.sha256() + "\"";
+        boolean notModified = etag.equals(message.getHeader("If-None-Match", String.class));
         // Camel's HTTP header filter drops Content-Length and Cache-Control: those go on the response itself.
         jakarta.servlet.http.HttpServletResponse response =
                 message.getHeader("CamelHttpServletResponse", jakarta.servlet.http.HttpServletResponse.class);
+        InputStream bytes = null;
+        if (!notModified && !"HEAD".equals(method)) {
+            try {
+                bytes = store.open(row.storageKey()); // first: a missing file must not leave 200 headers behind
+            } catch (MediaStore.NotFoundException e) {
+                throw ApiException.notFound("the file of media " + row.id() + " is missing from the store");
+            }
+            closeWhenDone(exchange, bytes);
+        }
         message.removeHeaders("*");
         TenantScope.clear();
-        String etag = "\"" + row.sha256() + "\"";
         String type = MediaTypes.servedAs(row.mimeType());
         boolean inline = !"document".equals(row.kind()) && MediaTypes.inline(type);
         message.setHeader(Exchange.CONTENT_TYPE, type);
         message.setHeader("ETag", etag);
         message.setHeader("X-Content-Type-Options", "nosniff");
         message.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
+        message.setHeader("Content-Disposition", MediaNames.contentDisposition(inline ? "inline" : "attachment",
+                row.filename()));
         if (response != null) {
             response.setHeader("Cache-Control", "private, max-age=300");
         }
-        message.setHeader("Content-Disposition", MediaNames.contentDisposition(inline ? "inline" : "attachment",
-                row.filename()));
-        if (etag.equals(ifNoneMatch)) {
+        if (notModified) {
             message.setHeader(Exchange.HTTP_RESPONSE_CODE, 304);
             message.setBody(null);
             return;
@@ -151,6 +160,23 @@ public class MediaApi {
         if (response != null) {
             response.setContentLengthLong(row.size());
         }
-        message.setBody("HEAD".equals(method) ? null : store.open(row.storageKey()));
+        message.setBody(bytes); // null for HEAD
+    }
+
+    /**
+     * platform-http copies a stream body to the caller but never closes it: done here, when the answer
+     * is written or the caller went away (an S3 connection would otherwise stay taken).
+     */
+    private static void closeWhenDone(Exchange exchange, InputStream bytes) {
+        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                try {
+                    bytes.close();
+                } catch (IOException ignored) {
+                    // nothing more to release
+                }
+            }
+        });
     }
 }

@@ -50,7 +50,7 @@ public class GatewayProperties {
         /** How often each instance looks for due downloads (and renews the leases of its own). */
         private Duration pollInterval = Duration.ofSeconds(5);
         /** A download taken by an instance is its own this long; renewed while it runs, free after a crash. */
-        private Duration lease = Duration.ofSeconds(30);
+        private Duration lease = Duration.ofSeconds(20);
         /** Downloads one instance runs at once. */
         private int downloadConcurrency = 4;
         /** Transient download failures are retried with backoff until this long after the message arrived. */

@@ -84,7 +84,7 @@ public class MediaDownloads {
         return TenantScope.asSystem(() -> {
             Instant now = clock.instant();
             Instant leaseUntil = now.plus(settings.getLease());
-            media.renewLeases(Set.copyOf(inFlight), leaseUntil);
+            media.renewLeases(instance, Set.copyOf(inFlight), leaseUntil);
             int slots = reserveAll();
             if (slots == 0) {
                 return List.of();
@@ -112,8 +112,8 @@ public class MediaDownloads {
     /** First step of a download: the job's tenant scope and what the webhook told us. */
     public void begin(Exchange exchange) {
         MediaRow job = exchange.getMessage().getBody(MediaRow.class);
+        exchange.setProperty(JOB, job); // first: whatever fails next, release() finds the job and frees its slot
         TenantScope.set(job.tenantId());
-        exchange.setProperty(JOB, job);
         exchange.setProperty(URL, job.providerUrl());
         exchange.setProperty(EXPECTED_SHA, job.providerSha256());
         exchange.setProperty(DECLARED_TYPE, job.mimeType());
@@ -139,14 +139,22 @@ public class MediaDownloads {
                     type -> { });
             String expected = exchange.getProperty(EXPECTED_SHA, String.class);
             if (!MediaIngest.sameSha256(expected, in.sha256())) {
-                store.delete(job.storageKey());
+                if (media.holds(job.id(), instance)) { // never remove what another instance stored meanwhile
+                    store.delete(job.storageKey());
+                }
                 throw new MediaFetchException("the downloaded bytes do not match the provider's sha256", true);
             }
             String declared = MediaTypes.normalize(exchange.getProperty(DECLARED_TYPE, String.class));
             String type = "application/octet-stream".equals(in.detectedType()) && declared != null ? declared : in.detectedType();
             String kind = "sticker".equals(job.kind()) ? "sticker" : MediaTypes.kind(type);
-            transactions.executeWithoutResult(status -> media.markStored(job.id(), in.size(), in.sha256(), type, kind,
-                    clock.instant()).ifPresent(this::publish));
+            boolean stored = Boolean.TRUE.equals(transactions.execute(status -> media.markStored(job.id(), instance,
+                    in.size(), in.sha256(), type, kind, clock.instant()).map(row -> {
+                        publish(row);
+                        return true;
+                    }).orElse(false)));
+            if (!stored && media.find(job.tenantId(), job.id()).isEmpty()) {
+                store.delete(job.storageKey()); // erased while it downloaded: the bytes must not outlive the row
+            }
             body.close();
             exchange.getMessage().setBody(null);
         } catch (IOException | RuntimeException e) {
@@ -157,6 +165,9 @@ public class MediaDownloads {
 
     /** A download failed: try again later, or end it (too large, refused for good, or out of time). */
     public void failed(Exchange exchange) {
+        if (exchange.getProperty(JOB) == null && exchange.getMessage().getBody() instanceof MediaRow row) {
+            exchange.setProperty(JOB, row); // failed before begin() took it: release() must still find it
+        }
         MediaRow job = exchange.getProperty(JOB, MediaRow.class);
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         ProviderAnswer.discard(exchange);
@@ -178,7 +189,17 @@ public class MediaDownloads {
             Instant next = now.plus(backoff(job.attempts()));
             LOG.info("media {} of tenant {}: attempt {} failed ({}), next at {}", job.id(), job.tenantId(), job.attempts(),
                     reason, next);
-            transactions.executeWithoutResult(status -> media.scheduleRetry(job.id(), next, reason));
+            transactions.executeWithoutResult(status -> media.scheduleRetry(job.id(), instance, next, reason));
+        }
+    }
+
+    /** A stopping instance gives its downloads back at once instead of letting their leases run out. */
+    @jakarta.annotation.PreDestroy
+    void giveBackLeases() {
+        try {
+            TenantScope.asSystem(() -> media.renewLeases(instance, Set.copyOf(inFlight), null));
+        } catch (RuntimeException e) {
+            LOG.info("media downloads: leases not given back ({}); they run out by themselves", e.getMessage());
         }
     }
 
@@ -208,11 +229,16 @@ public class MediaDownloads {
 
     private void end(MediaRow job, String status, String code, String message) {
         LOG.warn("media {} of tenant {} ended {}: {}", job.id(), job.tenantId(), status, message);
-        transactions.executeWithoutResult(tx -> media.markEnded(job.id(), status, code, message).ifPresent(this::publish));
-        try {
-            store.delete(job.storageKey()); // nothing half-written stays behind
-        } catch (IOException e) {
-            LOG.warn("media {}: could not remove a partial object: {}", job.id(), e.getMessage());
+        Boolean ended = transactions.execute(tx -> media.markEnded(job.id(), instance, status, code, message).map(row -> {
+            publish(row);
+            return true;
+        }).orElse(false));
+        if (Boolean.TRUE.equals(ended)) { // only while this instance holds it: never another's stored file
+            try {
+                store.delete(job.storageKey()); // nothing half-written stays behind
+            } catch (IOException e) {
+                LOG.warn("media {}: could not remove a partial object: {}", job.id(), e.getMessage());
+            }
         }
     }
 

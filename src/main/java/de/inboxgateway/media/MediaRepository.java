@@ -108,43 +108,53 @@ public class MediaRepository {
                 .addValue("owner", owner).addValue("limit", limit), this::map);
     }
 
-    /** Keeps the leases of downloads still running on this instance. */
-    public void renewLeases(Collection<UUID> ids, Instant leaseUntil) {
+    /** Keeps the leases of downloads still running on this instance (null: gives them up, e.g. at shutdown). */
+    public void renewLeases(String owner, Collection<UUID> ids, Instant leaseUntil) {
         if (!ids.isEmpty()) {
-            jdbc.update("update media set lease_until = :until where id = any(:ids) and status = 'pending'",
-                    new MapSqlParameterSource("until", Timestamp.from(leaseUntil)).addValue("ids", ids.toArray(UUID[]::new)));
+            jdbc.update("""
+                    update media set lease_until = :until
+                    where id = any(:ids) and status = 'pending' and lease_owner = :owner""",
+                    new MapSqlParameterSource("until", leaseUntil == null ? null : Timestamp.from(leaseUntil))
+                            .addValue("ids", ids.toArray(UUID[]::new)).addValue("owner", owner));
         }
     }
 
-    /** The download is in the store; false if another instance finished it first. */
-    public Optional<MediaRow> markStored(UUID id, long size, String sha256, String mimeType, String kind, Instant now) {
+    /** Whether this instance still holds the pending download (its lease was not taken over). */
+    public boolean holds(UUID id, String owner) {
+        return !jdbc.queryForList("select 1 from media where id = :id and status = 'pending' and lease_owner = :owner",
+                Map.of("id", id, "owner", owner), Integer.class).isEmpty();
+    }
+
+    /** The download is in the store; empty if this instance no longer holds it (taken over, erased). */
+    public Optional<MediaRow> markStored(UUID id, String owner, long size, String sha256, String mimeType, String kind,
+                                         Instant now) {
         return jdbc.query("""
                 update media set status = 'stored', size = :size, sha256 = :sha, mime_type = :mime, kind = :kind,
                                  stored_at = :now, lease_until = null, next_attempt_at = null,
                                  error_code = null, error_message = null
-                where id = :id and status = 'pending'
+                where id = :id and status = 'pending' and lease_owner = :owner
                 returning""" + " " + COLUMNS, new MapSqlParameterSource()
-                .addValue("id", id).addValue("size", size).addValue("sha", sha256).addValue("mime", mimeType)
+                .addValue("id", id).addValue("owner", owner).addValue("size", size).addValue("sha", sha256).addValue("mime", mimeType)
                 .addValue("kind", kind).addValue("now", Timestamp.from(now)), this::map).stream().findFirst();
     }
 
     /** A transient failure: tried again at {@code nextAttemptAt}; the last error is kept for the API. */
-    public void scheduleRetry(UUID id, Instant nextAttemptAt, String errorMessage) {
+    public void scheduleRetry(UUID id, String owner, Instant nextAttemptAt, String errorMessage) {
         jdbc.update("""
                 update media set next_attempt_at = :next, lease_until = null, error_message = :message
-                where id = :id and status = 'pending'""", new MapSqlParameterSource()
-                .addValue("id", id).addValue("next", Timestamp.from(nextAttemptAt))
+                where id = :id and status = 'pending' and lease_owner = :owner""", new MapSqlParameterSource()
+                .addValue("id", id).addValue("owner", owner).addValue("next", Timestamp.from(nextAttemptAt))
                 .addValue("message", Text.truncate(errorMessage, 1000)));
     }
 
     /** The end of a download that will not be tried again: failed or rejected, with the reason. */
-    public Optional<MediaRow> markEnded(UUID id, String status, String errorCode, String errorMessage) {
+    public Optional<MediaRow> markEnded(UUID id, String owner, String status, String errorCode, String errorMessage) {
         return jdbc.query("""
                 update media set status = :status, error_code = :code, error_message = :message,
                                  lease_until = null, next_attempt_at = null
-                where id = :id and status = 'pending'
+                where id = :id and status = 'pending' and lease_owner = :owner
                 returning""" + " " + COLUMNS, new MapSqlParameterSource()
-                .addValue("id", id).addValue("status", status).addValue("code", errorCode)
+                .addValue("id", id).addValue("owner", owner).addValue("status", status).addValue("code", errorCode)
                 .addValue("message", Text.truncate(errorMessage, 1000)), this::map).stream().findFirst();
     }
 
@@ -174,6 +184,17 @@ public class MediaRepository {
                                        where x.media_id = m.id and (c.phone <> :phone or x.created_at >= :before))))""",
                 new MapSqlParameterSource("tenant", tenantId).addValue("phone", phone)
                         .addValue("before", Timestamp.from(createdBefore)), this::map);
+    }
+
+    /**
+     * Removes an upload unless a message sends it, in one statement (a send in the same moment wins);
+     * true if it was removed, and then the caller removes its bytes.
+     */
+    public boolean deleteUnsentUpload(long tenantId, UUID id) {
+        return jdbc.update("""
+                delete from media m where m.tenant_id = :tenant and m.id = :id and m.origin = 'upload'
+                  and not exists (select 1 from message x where x.media_id = m.id)""",
+                Map.of("tenant", tenantId, "id", id)) == 1;
     }
 
     /** Removes media rows (their bytes are removed from the store by the caller); messages lose the reference. */

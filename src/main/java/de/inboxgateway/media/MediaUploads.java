@@ -80,8 +80,10 @@ public class MediaUploads {
             int removed = 0;
             for (MediaRow row : old) {
                 try {
-                    store.delete(row.storageKey());
-                    removed += media.delete(row.tenantId(), List.of(row.id()));
+                    if (media.deleteUnsentUpload(row.tenantId(), row.id())) {
+                        store.delete(row.storageKey()); // the row is gone: nothing can reach the file any more
+                        removed++;
+                    }
                 } catch (IOException | RuntimeException e) {
                     LOG.warn("unsent upload {} of tenant {} not removed yet: {}", row.id(), row.tenantId(), e.getMessage());
                 }

@@ -17,6 +17,21 @@ public final class ProviderAnswer {
         return status == null ? 0 : status;
     }
 
+    /**
+     * Whether a media URL a provider named may be fetched: only over TLS, unless the provider's own
+     * configured base is plain http (a local fake or the sandbox). The URL came in a signed webhook or
+     * a provider's answer, but the channel's credentials go along with it.
+     */
+    public static void checkFetchable(String url, String providerBaseUrl) {
+        boolean tls = url != null && url.regionMatches(true, 0, "https://", 0, 8);
+        boolean plainAllowed = url != null && url.regionMatches(true, 0, "http://", 0, 7)
+                && providerBaseUrl != null && providerBaseUrl.regionMatches(true, 0, "http://", 0, 7);
+        if (!tls && !plainAllowed) {
+            throw new MediaFetchException("refusing to fetch media from a URL that is not https: "
+                    + de.inboxgateway.support.Text.truncate(url, 100), false);
+        }
+    }
+
     /** Drops the answer's body (a redirect's, an error's, or a file no longer wanted). */
     public static void discard(Exchange exchange) {
         abort(exchange.getMessage().getBody());

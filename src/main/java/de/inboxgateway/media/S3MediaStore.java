@@ -35,6 +35,7 @@ public class S3MediaStore implements MediaStore, AutoCloseable {
     static final int MIN_PART_BYTES = 5 * 1024 * 1024;
 
     private static final String OCTET_STREAM = "application/octet-stream";
+    private static final int FIRST_BUFFER = 256 * 1024;
 
     private final S3Client client;
     private final String bucket;
@@ -92,8 +93,14 @@ public class S3MediaStore implements MediaStore, AutoCloseable {
     @Override
     public void write(String key, InputStream content) throws IOException {
         MediaKeys.check(key);
-        byte[] buffer = new byte[partBytes]; // the only buffer of this write, reused for every part
+        // Small first, a whole part only once the file turns out larger: most media are photos of a
+        // few hundred KB, and many writes at once must not each hold a part's worth of memory.
+        byte[] buffer = new byte[Math.min(partBytes, FIRST_BUFFER)];
         int n = fill(content, buffer);
+        if (n == buffer.length && buffer.length < partBytes) {
+            buffer = java.util.Arrays.copyOf(buffer, partBytes); // the only buffer of this write from here on
+            n += fill(content, buffer, n);
+        }
         if (n < buffer.length) { // the whole stream fits in one part: one plain PUT
             try {
                 client.putObject(b -> b.bucket(bucket).key(key).contentType(OCTET_STREAM), body(buffer, n));
@@ -133,7 +140,7 @@ public class S3MediaStore implements MediaStore, AutoCloseable {
     public InputStream open(String key) throws IOException {
         MediaKeys.check(key);
         try {
-            return client.getObject(b -> b.bucket(bucket).key(key));
+            return new Released(client.getObject(b -> b.bucket(bucket).key(key)));
         } catch (S3Exception e) {
             if (missingKey(e)) {
                 throw new NotFoundException(key);
@@ -186,7 +193,12 @@ public class S3MediaStore implements MediaStore, AutoCloseable {
 
     /** Reads until the buffer is full or the stream ends: S3 wants full parts but the last. */
     private static int fill(InputStream in, byte[] buffer) throws IOException {
-        int n = 0;
+        return fill(in, buffer, 0);
+    }
+
+    /** Reads until the buffer is full from {@code from} on, or the stream ends; how many bytes were added. */
+    private static int fill(InputStream in, byte[] buffer, int from) throws IOException {
+        int n = from;
         while (n < buffer.length) {
             int read = in.read(buffer, n, buffer.length - n);
             if (read < 0) {
@@ -194,7 +206,44 @@ public class S3MediaStore implements MediaStore, AutoCloseable {
             }
             n += read;
         }
-        return n;
+        return n - from;
+    }
+
+    /**
+     * The object's stream; closing it early drops its connection (a caller that gave up, a reader
+     * that hung up) instead of reading the rest to return it to the pool, and closing it at the end
+     * returns the connection. Without this, 50 interrupted reads would hold the client's whole pool.
+     */
+    private static final class Released extends java.io.FilterInputStream {
+        private final software.amazon.awssdk.core.ResponseInputStream<?> response;
+        private boolean atEnd;
+
+        Released(software.amazon.awssdk.core.ResponseInputStream<?> response) {
+            super(response);
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            atEnd |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            atEnd |= n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!atEnd) {
+                response.abort();
+            }
+            super.close();
+        }
     }
 
     /**

@@ -309,6 +309,23 @@ class InboundMediaIT extends MediaFlows {
                 .as("no event still names the erased media").isZero();
     }
 
+    @Test
+    void aPhotoErasedWhileItDownloadsLeavesNoBytesBehind() throws Exception {
+        byte[] photo = jpeg(20_000);
+        GRAPH.respond(req -> req.path().startsWith("/cdn/") ? FakeProvider.Response.bytes("image/jpeg", photo).delayed(1500)
+                : FakeProvider.Response.of(200, "{\"url\":\"" + GRAPH.baseUrl() + "/cdn/1006\",\"sha256\":\"" + hex(photo)
+                        + "\"}"));
+        postSigned(whatsappMedia(Fixtures.PHONE_NUMBER_ID, "wamid.erase-2", "image", "1006", photo, null, null, null));
+        await().atMost(Duration.ofSeconds(10)).until(() -> GRAPH.requests().stream().anyMatch(r -> r.path().startsWith("/cdn/")));
+        Http.Response report = http.delete("/api/v1/contacts/by-phone/" + Fixtures.ANNA.replace("+", "%2B")
+                + "/messaging-data", "Authorization", mueller.bearer());
+        assertThat(report.json().path("erased").path("media").asInt()).isEqualTo(1);
+        // The download in flight finishes after the erasure: its bytes must not stay in the store.
+        await().atMost(Duration.ofSeconds(10)).until(() -> camel.getInflightRepository().size() == 0);
+        assertThat(storedObjects()).isZero();
+        assertThat(count("select count(*) from tenant_event where type = 'messaging.media'")).isZero();
+    }
+
     private String storageKey(JsonNode item) {
         return jdbc.queryForObject("select storage_key from media where id = ?::uuid", String.class, item.path("id").asText());
     }

@@ -73,6 +73,7 @@ public class TwilioMedia {
     private void request(Exchange exchange, MediaRow job, String url) {
         ChannelConfig channel = channels.byId(job.channelId() == null ? -1 : job.channelId())
                 .orElseThrow(() -> new MediaFetchException("the SMS channel of this media is gone", false));
+        ProviderAnswer.checkFetchable(url, endpoints.twilioBaseUrl(channel)); // the first URL and every redirect
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setBody(null);

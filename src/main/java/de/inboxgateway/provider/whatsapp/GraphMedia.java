@@ -97,7 +97,10 @@ public class GraphMedia {
     /** {@code GET <url>} with the same bearer token: without it Meta serves no file. */
     public void download(Exchange exchange) {
         MediaRow job = exchange.getProperty(MediaDownloads.JOB, MediaRow.class);
-        request(exchange, channel(job), exchange.getProperty(MediaDownloads.URL, String.class));
+        ChannelConfig channel = channel(job);
+        String url = exchange.getProperty(MediaDownloads.URL, String.class);
+        ProviderAnswer.checkFetchable(url, endpoints.graphBaseUrl(channel));
+        request(exchange, channel, url);
     }
 
     /** The bytes, or: an expired webhook URL (look up a fresh one), or a failure. */
