@@ -22,7 +22,6 @@ public class AdminGuard {
     }
 
     public void require(Exchange exchange) {
-        TenantScope.clear();
         String token = ApiKeyGuard.bearer(exchange.getMessage().getHeader("Authorization", String.class));
         exchange.getMessage().removeHeader("Authorization");
         if (expectedDigest == null) {
@@ -32,7 +31,7 @@ public class AdminGuard {
         if (token == null || !MessageDigest.isEqual(expectedDigest, digest(token))) {
             throw new ApiException(401, "UNAUTHENTICATED", "admin token missing or wrong");
         }
-        TenantScope.system(); // the operator works across tenants
+        TenantScope.bindSystem(exchange); // the operator works across tenants
     }
 
     private static byte[] digest(String token) {

@@ -21,7 +21,6 @@ public class ApiKeyGuard {
     }
 
     public void require(Exchange exchange, String scope) {
-        TenantScope.clear();
         String key = bearer(exchange.getMessage().getHeader("Authorization", String.class));
         // The token goes no further than this step: not into logs, not back as a response header.
         exchange.getMessage().removeHeader("Authorization");
@@ -33,7 +32,7 @@ public class ApiKeyGuard {
             throw new ApiException(403, "PERMISSION_DENIED", "this API key lacks the scope '" + scope + "'");
         }
         exchange.setProperty(GatewayExchange.PRINCIPAL, principal);
-        TenantScope.set(principal.tenantId()); // from here on the database shows this tenant only
+        TenantScope.bind(exchange, principal.tenantId()); // from here on the database shows this tenant only
     }
 
     public ApiPrincipal authenticate(String key) {

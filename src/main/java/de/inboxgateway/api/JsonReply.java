@@ -32,7 +32,6 @@ public class JsonReply implements Processor {
     }
 
     static void write(Exchange exchange, int status, String jsonBody) {
-        de.inboxgateway.access.TenantScope.clear(); // the thread goes back to the pool
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);

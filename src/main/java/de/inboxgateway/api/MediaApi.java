@@ -66,7 +66,7 @@ public class MediaApi {
     public void byLink(Exchange exchange, @Header("token") String token) throws IOException {
         MediaLinks.Target target = links.verify(token)
                 .orElseThrow(() -> ApiException.notFound("no such media link, or it has expired"));
-        TenantScope.set(target.tenantId()); // the token names the tenant, signed
+        TenantScope.bind(exchange, target.tenantId()); // the token names the tenant, signed
         MediaRow row = media.find(target.tenantId(), target.mediaId()).filter(MediaRow::stored)
                 .orElseThrow(() -> ApiException.notFound("no such media link, or it has expired"));
         serve(exchange, row);
@@ -139,7 +139,6 @@ public class MediaApi {
             closeWhenDone(exchange, bytes);
         }
         message.removeHeaders("*");
-        TenantScope.clear();
         String type = MediaTypes.servedAs(row.mimeType());
         boolean inline = !"document".equals(row.kind()) && MediaTypes.inline(type);
         message.setHeader(Exchange.CONTENT_TYPE, type);

@@ -15,6 +15,7 @@ import org.springframework.stereotype.Component;
 import de.inboxgateway.access.ApiPrincipal;
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.events.EventLog;
+import de.inboxgateway.events.TenantEvent;
 import de.inboxgateway.threading.ConversationRepository;
 import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.support.ApiException;
@@ -85,9 +86,8 @@ public class OptOutsApi {
         detail.put("note", req.note());
         audit.record(new AuditLog.Entry(principal.tenantId(), "optout.consent", principal.actor(), c.wire(), e164, null,
                 detail));
-        events.publish(principal.tenantId(), "messaging.optin", conversations.find(principal.tenantId(), c, e164)
-                .orElse(null), e164, EventLog.map("channel", c.wire(), "phone", e164, "source", req.source().strip(),
-                "consentedAt", consentedAt.toString()));
+        events.publish(principal.tenantId(), conversations.find(principal.tenantId(), c, e164).orElse(null), e164,
+                new TenantEvent.OptIn(c.wire(), e164, req.source().strip(), consentedAt.toString()));
         return Rows.view(optOuts.findById(principal.tenantId(), id).orElseThrow());
     }
 

@@ -101,11 +101,10 @@ public class OutboundApi {
             throw ApiException.invalid("Idempotency-Key is longer than 200 characters");
         }
         String caption = hasText ? text.asText() : null;
-        return new OutboundMessage(null, principal.tenantId(), principal.tenantSlug(), channel, sender.id(), null,
-                recipient, caption, OutboundMessage.KIND_MESSAGE, principal.actor(), null, key,
-                key == null ? null : media == null ? hash(channel.wire(), recipient, String.valueOf(from), caption)
-                        : hash(channel.wire(), recipient, String.valueOf(from), String.valueOf(caption), media.id().toString()),
-                null, media);
+        return OutboundMessage.request(principal.tenantId(), principal.tenantSlug(), channel, sender.id(), recipient,
+                caption, media, principal.actor(), key, key == null ? null : media == null
+                        ? hash(channel.wire(), recipient, String.valueOf(from), caption)
+                        : hash(channel.wire(), recipient, String.valueOf(from), String.valueOf(caption), media.id().toString()));
     }
 
     /** A new attempt of an earlier outbound message, through every gate again. */
@@ -126,9 +125,9 @@ public class OutboundApi {
                 .find(principal.tenantId(), original.mediaId())
                 .orElseThrow(() -> ApiException.conflict("MEDIA_NOT_STORED", "the media of message " + id
                         + " is no longer stored")));
-        return new OutboundMessage(null, principal.tenantId(), principal.tenantSlug(), channel, sender.id(), null,
-                original.recipient(), original.text(), OutboundMessage.KIND_MESSAGE, principal.actor(), original.id(),
-                key, key == null ? null : hash("resend", String.valueOf(original.id())), null, media);
+        return OutboundMessage.resendOf(original.id(), principal.tenantId(), principal.tenantSlug(), channel, sender.id(),
+                original.recipient(), original.text(), media, principal.actor(), key,
+                key == null ? null : hash("resend", String.valueOf(original.id())));
     }
 
     /** Before any gate: a request repeated under its Idempotency-Key gets the first answer. */
@@ -137,7 +136,6 @@ public class OutboundApi {
     }
 
     public Reply reply(@Body Object body, @ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal) {
-        de.inboxgateway.access.TenantScope.set(principal.tenantId()); // the provider call may have changed threads
         SendOutcome outcome;
         if (body instanceof SendOutcome o) {
             outcome = o;

@@ -97,7 +97,6 @@ public class EventHub {
      */
     public void opened(@Body ServerWebSocket socket, @Header("CamelVertxWebsocket.connectionKey") String key) {
         String slug = tenantOf(socket.path());
-        TenantScope.clear();
         Optional<Tenant> tenant = slug == null ? Optional.empty() : tenants.findBySlug(slug);
         if (tenant.isEmpty()) {
             socket.close((short) 1008, "unknown tenant");
@@ -106,12 +105,7 @@ public class EventHub {
         Long since = since(socket.query());
         socket.setWriteQueueMaxSize(maxQueuedBytes);
         TenantFeed feed = feeds.computeIfAbsent(tenant.get().id(), id -> new TenantFeed(id, slug));
-        TenantScope.set(feed.tenantId);
-        try {
-            register(feed, key, socket, since);
-        } finally {
-            TenantScope.clear();
-        }
+        TenantScope.as(feed.tenantId, () -> register(feed, key, socket, since));
         LOG.debug("events: screen {} of tenant {} connected (since {})", key, slug, since);
     }
 
@@ -155,12 +149,7 @@ public class EventHub {
         if (feed == null) {
             return;
         }
-        TenantScope.set(tenantId);
-        try {
-            deliver(feed);
-        } finally {
-            TenantScope.clear();
-        }
+        TenantScope.as(tenantId, () -> deliver(feed));
     }
 
     private void deliver(TenantFeed feed) {
@@ -188,18 +177,14 @@ public class EventHub {
 
     /** A paused screen's queue drained: it gets what it missed, in order, then the live stream again. */
     private void catchUp(TenantFeed feed, Screen screen) {
-        TenantScope.set(feed.tenantId);
-        try {
+        TenantScope.as(feed.tenantId, () -> {
             synchronized (feed) {
-                if (!screen.paused || !feed.screens.containsKey(screen.key)) {
-                    return;
+                if (screen.paused && feed.screens.containsKey(screen.key)) {
+                    screen.paused = false;
+                    replay(feed, screen);
                 }
-                screen.paused = false;
-                replay(feed, screen);
             }
-        } finally {
-            TenantScope.clear();
-        }
+        });
     }
 
     private void closeStalled(TenantFeed feed) {

@@ -1,7 +1,6 @@
 package de.inboxgateway.events;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -39,11 +38,11 @@ public class EventLog {
         this.transactions = transactions;
     }
 
-    record Pending(long tenantId, String type, Long conversationId, String phone, Map<String, Object> payload) {
+    record Pending(long tenantId, String type, Long conversationId, String phone, TenantEvent payload) {
     }
 
-    public void publish(long tenantId, String type, Long conversationId, String phone, Map<String, Object> payload) {
-        Pending event = new Pending(tenantId, type, conversationId, phone, payload);
+    public void publish(long tenantId, Long conversationId, String phone, TenantEvent payload) {
+        Pending event = new Pending(tenantId, payload.type(), conversationId, phone, payload);
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             transactions.executeWithoutResult(status -> write(List.of(event)));
             return;
@@ -126,24 +125,11 @@ public class EventLog {
         return jdbc.update("delete from tenant_event where at < :cutoff", Map.of("cutoff", java.sql.Timestamp.from(cutoff)));
     }
 
-    private String json(Map<String, Object> payload) {
+    private String json(TenantEvent payload) {
         try {
             return Text.cleanJson(mapper.writeValueAsString(payload));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A short preview of a text for list views. */
-    public static String preview(String text) {
-        return Text.truncate(text, 120);
-    }
-
-    public static Map<String, Object> map(Object... keyValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            m.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return m;
     }
 }

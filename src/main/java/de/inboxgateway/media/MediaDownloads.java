@@ -22,6 +22,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import de.inboxgateway.access.TenantScope;
 import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.events.EventLog;
+import de.inboxgateway.events.TenantEvent;
 import de.inboxgateway.support.AfterCommit;
 
 /**
@@ -113,7 +114,7 @@ public class MediaDownloads {
     public void begin(Exchange exchange) {
         MediaRow job = exchange.getMessage().getBody(MediaRow.class);
         exchange.setProperty(JOB, job); // first: whatever fails next, release() finds the job and frees its slot
-        TenantScope.set(job.tenantId());
+        TenantScope.bind(exchange, job.tenantId());
         exchange.setProperty(URL, job.providerUrl());
         exchange.setProperty(EXPECTED_SHA, job.providerSha256());
         exchange.setProperty(DECLARED_TYPE, job.mimeType());
@@ -123,7 +124,6 @@ public class MediaDownloads {
     /** The body is the provider's answer stream: into the store, checked, and the item is stored. */
     public void store(Exchange exchange) throws IOException {
         MediaRow job = exchange.getProperty(JOB, MediaRow.class);
-        TenantScope.set(job.tenantId()); // the HTTP client may have continued on another thread
         Long length = exchange.getMessage().getHeader("Content-Length", Long.class);
         InputStream body;
         try {
@@ -175,7 +175,6 @@ public class MediaDownloads {
             LOG.error("media download failed before it started", e);
             return;
         }
-        TenantScope.set(job.tenantId());
         Instant now = clock.instant();
         String reason = reason(e);
         if (cause(e, MediaTooLargeException.class) != null) {
@@ -216,7 +215,6 @@ public class MediaDownloads {
         if (job != null && inFlight.remove(job.id())) {
             freeSlots.incrementAndGet();
         }
-        TenantScope.clear();
     }
 
     /** 15 s, 30 s, 1 min, … up to the maximum, each ±20 % so that a burst does not come back as one. */
@@ -243,9 +241,8 @@ public class MediaDownloads {
     }
 
     private void publish(MediaRow row) {
-        media.owner(row.tenantId(), row.id()).ifPresent(owner -> events.publish(row.tenantId(), "messaging.media",
-                owner.conversationId(), owner.phone(), EventLog.map("channel", owner.channel(), "phone", owner.phone(),
-                        "messageId", row.messageId(), "media", row.view())));
+        media.owner(row.tenantId(), row.id()).ifPresent(owner -> events.publish(row.tenantId(), owner.conversationId(),
+                owner.phone(), new TenantEvent.Media(owner.channel(), owner.phone(), row.messageId(), row.view())));
     }
 
 

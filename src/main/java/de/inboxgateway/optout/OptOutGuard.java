@@ -26,7 +26,6 @@ public class OptOutGuard {
     }
 
     public OutboundMessage check(OutboundMessage m) {
-        de.inboxgateway.access.TenantScope.set(m.tenantId());
         if (!optOuts.isActive(m.tenantId(), m.channel(), m.to())) {
             return m;
         }

@@ -32,6 +32,38 @@ public record OutboundMessage(
     public static final String KIND_MESSAGE = "message";
     public static final String KIND_OPTOUT_CONFIRMATION = "optout-confirmation";
 
+    /** A new message asked for through the API (not queued yet). */
+    public static OutboundMessage request(long tenantId, String tenant, Channel channel, long channelId, String to,
+                                          String text, MediaRow media, String actor, String idempotencyKey,
+                                          byte[] requestHash) {
+        return new OutboundMessage(null, tenantId, tenant, channel, channelId, null, to, text, KIND_MESSAGE, actor, null,
+                idempotencyKey, requestHash, null, media);
+    }
+
+    /** A new attempt of an earlier message, through every gate again. */
+    public static OutboundMessage resendOf(long originalId, long tenantId, String tenant, Channel channel, long channelId,
+                                           String to, String text, MediaRow media, String actor, String idempotencyKey,
+                                           byte[] requestHash) {
+        return new OutboundMessage(null, tenantId, tenant, channel, channelId, null, to, text, KIND_MESSAGE, actor,
+                originalId, idempotencyKey, requestHash, null, media);
+    }
+
+    /** The one confirmation of an opt-out, to be queued in the opt-out's transaction. */
+    public static OutboundMessage optOutConfirmation(long tenantId, String tenant, Channel channel, long channelId,
+                                                     long conversationId, String to, String text) {
+        return new OutboundMessage(null, tenantId, tenant, channel, channelId, conversationId, to, text,
+                KIND_OPTOUT_CONFIRMATION, CONFIRMATION_ACTOR, null, null, null, null, null);
+    }
+
+    /** A confirmation already queued (by id), as the sender and the sweeper load it. */
+    public static OutboundMessage queuedConfirmation(long id, long tenantId, Channel channel, long channelId,
+                                                     long conversationId, String to, String text) {
+        return new OutboundMessage(id, tenantId, null, channel, channelId, conversationId, to, text,
+                KIND_OPTOUT_CONFIRMATION, CONFIRMATION_ACTOR, null, null, null, null, null);
+    }
+
+    public static final String CONFIRMATION_ACTOR = "system:optout-confirmation";
+
     public boolean isOptOutConfirmation() {
         return KIND_OPTOUT_CONFIRMATION.equals(kind);
     }

@@ -10,6 +10,7 @@ import org.springframework.stereotype.Service;
 import de.inboxgateway.access.TenantScope;
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.events.EventLog;
+import de.inboxgateway.events.TenantEvent;
 import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.status.StatusEventRepository;
 import de.inboxgateway.support.ApiException;
@@ -56,14 +57,8 @@ public class OutboundStore {
     }
 
     /** Stores the message as queued; with a used Idempotency-Key, marks it as a replay of the first instead. */
-    /*
-     * Each step binds the database to the message's tenant itself: a provider component may hand the
-     * exchange to another thread, and the tenant must travel with the message, not with the thread.
-     * The transaction starts after that, so that its connection carries the tenant.
-     */
 
     public OutboundMessage queue(OutboundMessage m) {
-        TenantScope.set(m.tenantId());
         return transactions.execute(status -> doQueue(m));
     }
 
@@ -75,15 +70,12 @@ public class OutboundStore {
         Optional<Long> id = messages.insertOutbound(conversationId, m, sender, now);
         if (id.isPresent()) {
             if (conversation.created()) {
-                events.publish(m.tenantId(), "conversation.created", conversationId, m.to(),
-                        EventLog.map("channel", m.channel().wire(), "phone", m.to()));
+                events.publish(m.tenantId(), conversationId, m.to(),
+                        new TenantEvent.ConversationCreated(m.channel().wire(), m.to()));
             }
-            events.publish(m.tenantId(), "messaging.outbound", conversationId, m.to(), EventLog.map(
-                    "channel", m.channel().wire(), "phone", m.to(), "message", EventLog.map(
-                            "id", id.get(), "direction", "outbound", "type", m.type(), "kind", m.kind(),
-                            "textPreview", EventLog.preview(m.text()), "status", "queued", "sentBy", m.actor(),
-                            "hasMedia", m.media() != null,
-                            "media", m.media() == null ? java.util.List.of() : java.util.List.of(m.media().view()))));
+            events.publish(m.tenantId(), conversationId, m.to(), new TenantEvent.Outbound(m.channel().wire(), m.to(),
+                    TenantEvent.OutboundMessage.queued(id.get(), m.type(), m.kind(), m.text(), m.actor(),
+                            m.media() == null ? java.util.List.of() : java.util.List.of(m.media().view()))));
             return m.queued(id.get(), conversationId);
         }
         // A concurrent request with the same key committed first: answer with its message.
@@ -93,7 +85,6 @@ public class OutboundStore {
 
     /** An earlier message under the same Idempotency-Key, or empty. */
     public Optional<Long> replayOf(OutboundMessage m) {
-        TenantScope.set(m.tenantId());
         if (m.idempotencyKey() == null) {
             return Optional.empty();
         }
@@ -110,7 +101,6 @@ public class OutboundStore {
 
     /** The one attempt: false when another thread or instance attempted this message already. */
     public boolean claim(OutboundMessage m) {
-        TenantScope.set(m.tenantId());
         if (messages.claim(m.id(), clock.instant())) {
             return true;
         }
@@ -121,10 +111,8 @@ public class OutboundStore {
                         "OPTOUT_ACTIVE", clock.instant());
                 audit.record(new AuditLog.Entry(m.tenantId(), "send.blocked-optout", m.actor(), m.channel().wire(), m.to(),
                         null, java.util.Map.of("messageId", m.id(), "at", "claim")));
-                events.publish(m.tenantId(), "messaging.status", m.conversationId(), m.to(), EventLog.map(
-                        "channel", m.channel().wire(), "phone", m.to(), "message", EventLog.map("id", m.id(),
-                                "direction", "outbound", "status", "failed", "errorCode", "OPTOUT_ACTIVE",
-                                "errorReason", "OPTOUT_ACTIVE", "providerMessageId", null)));
+                events.publish(m.tenantId(), m.conversationId(), m.to(), TenantEvent.Status.of(m.channel().wire(), m.to(),
+                        m.id(), "failed", "OPTOUT_ACTIVE", "OPTOUT_ACTIVE", null));
             });
         }
         return false;
@@ -135,10 +123,9 @@ public class OutboundStore {
         return TenantScope.asSystem(() -> transactions.execute(status -> {
             var stuck = messages.failStuck(clock.instant().minus(stuckAfter), clock.instant());
             for (MessageRepository.Stuck s : stuck) {
-                events.publish(s.tenantId(), "messaging.status", s.conversationId(), s.recipient(), EventLog.map(
-                        "channel", s.channel(), "phone", s.recipient(), "message", EventLog.map("id", s.id(),
-                                "direction", "outbound", "status", "failed", "errorCode", s.errorCode(),
-                                "errorReason", "NOT_ATTEMPTED".equals(s.errorCode()) ? "NOT_SENT" : "OUTCOME_UNKNOWN")));
+                events.publish(s.tenantId(), s.conversationId(), s.recipient(), TenantEvent.Status.of(s.channel(),
+                        s.recipient(), s.id(), "failed", s.errorCode(),
+                        "NOT_ATTEMPTED".equals(s.errorCode()) ? "NOT_SENT" : "OUTCOME_UNKNOWN", null));
             }
             return stuck.size();
         }));
@@ -149,7 +136,6 @@ public class OutboundStore {
      * before we knew its id; a refusal that means "unsubscribed" records the opt-out it reveals.
      */
     public SendOutcome recordResult(OutboundMessage m, ProviderResult result) {
-        TenantScope.set(m.tenantId());
         return transactions.execute(status -> doRecordResult(m, result));
     }
 
@@ -170,21 +156,18 @@ public class OutboundStore {
                         m.channel().wire(), m.to(), null, java.util.Map.of("errorCode", result.errorCode(),
                         "messageId", m.id(), "newOptOut", optOut.isPresent())));
                 if (optOut.isPresent()) {
-                    events.publish(m.tenantId(), "messaging.optout", m.conversationId(), m.to(), EventLog.map(
-                            "channel", m.channel().wire(), "phone", m.to(), "source", "provider:twilio-21610"));
+                    events.publish(m.tenantId(), m.conversationId(), m.to(), new TenantEvent.OptOut(m.channel().wire(), m.to(),
+                            "provider:twilio-21610", null));
                 }
             }
         }
         SendOutcome outcome = outcome(m.tenantId(), m.id(), false);
-        events.publish(m.tenantId(), "messaging.status", outcome.conversationId(), m.to(), EventLog.map(
-                "channel", m.channel().wire(), "phone", m.to(), "message", EventLog.map("id", m.id(),
-                        "direction", "outbound", "status", outcome.status(), "errorCode", outcome.errorCode(),
-                        "errorReason", outcome.errorReason(), "providerMessageId", outcome.providerMessageId())));
+        events.publish(m.tenantId(), outcome.conversationId(), m.to(), TenantEvent.Status.of(m.channel().wire(), m.to(),
+                m.id(), outcome.status(), outcome.errorCode(), outcome.errorReason(), outcome.providerMessageId()));
         return outcome;
     }
 
     public SendOutcome outcome(long tenantId, long messageId, boolean replayed) {
-        TenantScope.set(tenantId);
         MessageRepository.OutboundRow row = messages.findOutbound(tenantId, messageId)
                 .orElseThrow(() -> ApiException.notFound("no outbound message " + messageId));
         return new SendOutcome(row.id(), row.conversationId(), row.status(), row.providerMessageId(), row.errorCode(),

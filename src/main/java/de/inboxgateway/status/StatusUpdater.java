@@ -10,6 +10,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import de.inboxgateway.events.EventLog;
+import de.inboxgateway.events.TenantEvent;
 import de.inboxgateway.normalize.StatusUpdate;
 import de.inboxgateway.threading.MessageRepository;
 
@@ -51,9 +52,8 @@ public class StatusUpdater {
         }
         Optional<MessageRepository.Advanced> advanced = messages.advanceStatus(s.tenantId(), s.channel().wire(),
                 s.providerMessageId(), s.status(), rank, s.errorCode(), s.errorMessage(), now);
-        advanced.ifPresent(a -> eventLog.publish(s.tenantId(), "messaging.status", a.conversationId(), s.recipient(), EventLog.map(
-                "channel", s.channel().wire(), "phone", s.recipient(), "message", EventLog.map("id", a.id(), "direction", "outbound",
-                        "status", s.status(), "errorCode", s.errorCode(), "providerMessageId", s.providerMessageId()))));
+        advanced.ifPresent(a -> eventLog.publish(s.tenantId(), a.conversationId(), s.recipient(), TenantEvent.Status.of(
+                s.channel().wire(), s.recipient(), a.id(), s.status(), s.errorCode(), null, s.providerMessageId())));
         return new Applied(true, advanced.map(MessageRepository.Advanced::id).orElse(null));
     }
 }

@@ -17,6 +17,8 @@ import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.normalize.InboundMessage;
 import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.events.EventLog;
+import de.inboxgateway.events.TenantEvent;
+import de.inboxgateway.support.AfterCommit;
 import de.inboxgateway.media.MediaDownloads;
 import de.inboxgateway.media.MediaRepository;
 import de.inboxgateway.media.MediaRow;
@@ -45,11 +47,13 @@ public class ThreadingService {
     private final EventLog events;
     private final MediaRepository media;
     private final MediaDownloads downloads;
+    private final org.apache.camel.ProducerTemplate producer;
 
     public ThreadingService(ConversationRepository conversations, MessageRepository messages,
                             OptOutRepository optOuts, AuditLog audit, Clock clock, TenantRepository tenants,
                             GatewayProperties properties, EventLog events, MediaRepository media,
-                            MediaDownloads downloads) {
+                            MediaDownloads downloads, org.apache.camel.ProducerTemplate producer) {
+        this.producer = producer;
         this.events = events;
         this.media = media;
         this.downloads = downloads;
@@ -62,10 +66,11 @@ public class ThreadingService {
         this.clock = clock;
     }
 
-    /** @param confirmationId the opt-out confirmation queued with this message, to be sent after commit */
-    public record Threaded(long conversationId, boolean conversationCreated, Long messageId, boolean duplicate,
-                           Long confirmationId) {
+    public record Threaded(long conversationId, boolean conversationCreated, Long messageId, boolean duplicate) {
     }
+
+    /** Where a queued opt-out confirmation goes once its transaction committed (routes/optout-confirmations). */
+    static final String CONFIRMATIONS = "seda:optout-confirmations";
 
     @Transactional
     public Threaded recordInbound(InboundMessage m) {
@@ -75,26 +80,23 @@ public class ThreadingService {
         Optional<Long> messageId = messages.insertInbound(conversation.id(), m, now);
         if (messageId.isEmpty()) {
             LOG.debug("re-delivered {} message {} of tenant {}: already stored", m.channel(), m.providerMessageId(), m.tenant());
-            return new Threaded(conversation.id(), false, null, true, null);
+            return new Threaded(conversation.id(), false, null, true);
         }
         List<Map<String, Object>> mediaItems = recordMedia(m, messageId.get(), now);
         if (conversation.created()) {
-            events.publish(m.tenantId(), "conversation.created", conversation.id(), m.from(),
-                    EventLog.map("channel", m.channel().wire(), "phone", m.from()));
+            events.publish(m.tenantId(), conversation.id(), m.from(),
+                    new TenantEvent.ConversationCreated(m.channel().wire(), m.from()));
         }
-        events.publish(m.tenantId(), "messaging.inbound", conversation.id(), m.from(), EventLog.map(
-                "channel", m.channel().wire(), "phone", m.from(), "message", EventLog.map(
-                        "id", messageId.get(), "direction", "inbound", "type", m.type(),
-                        "providerMessageId", m.providerMessageId(),
-                        "textPreview", EventLog.preview(m.text()), "status", "received",
-                        "hasMedia", !mediaItems.isEmpty(), "media", mediaItems,
-                        "providerTimestamp", m.providerTimestamp() == null ? null : m.providerTimestamp().toString(),
-                        "profileName", m.profileName())));
-        Long confirmationId = null;
+        events.publish(m.tenantId(), conversation.id(), m.from(), new TenantEvent.Inbound(m.channel().wire(), m.from(),
+                TenantEvent.InboundMessage.of(messageId.get(), m.type(), m.providerMessageId(), m.text(), mediaItems,
+                        m.providerTimestamp(), m.profileName())));
         if (m.optOut() != null) {
-            confirmationId = recordOptOut(m, conversation.id(), now);
+            Long confirmationId = recordOptOut(m, conversation.id(), now);
+            if (confirmationId != null) {
+                AfterCommit.run(() -> handOver(confirmationId));
+            }
         }
-        return new Threaded(conversation.id(), conversation.created(), messageId.get(), false, confirmationId);
+        return new Threaded(conversation.id(), conversation.created(), messageId.get(), false);
     }
 
     /**
@@ -119,6 +121,15 @@ public class ThreadingService {
         return items;
     }
 
+    /** Only a nudge: the queued row is the work, and the sweeper sends it if this does not arrive. */
+    private void handOver(long confirmationId) {
+        try {
+            producer.sendBody(CONFIRMATIONS, confirmationId);
+        } catch (RuntimeException e) {
+            LOG.warn("opt-out confirmation {} left to the sweeper: {}", confirmationId, e.getMessage());
+        }
+    }
+
     private static final java.util.Set<String> KINDS = java.util.Set.of("image", "document", "audio", "video", "sticker");
 
     /** Writes the opt-out and its audit entry; queues the one confirmation when the opt-out is new. */
@@ -132,9 +143,8 @@ public class ThreadingService {
         audit.record(new AuditLog.Entry(m.tenantId(), optOutId.isPresent() ? "optout.created" : "optout.repeated",
                 "contact:" + m.from(), m.channel().wire(), m.from(), null, detail));
         if (optOutId.isPresent()) {
-            events.publish(m.tenantId(), "messaging.optout", conversationId, m.from(), EventLog.map(
-                    "channel", m.channel().wire(), "phone", m.from(), "source", m.optOut(),
-                    "sourceMessageId", m.providerMessageId()));
+            events.publish(m.tenantId(), conversationId, m.from(), new TenantEvent.OptOut(m.channel().wire(), m.from(),
+                    m.optOut(), m.providerMessageId()));
         }
         LOG.info("opt-out {} for tenant {} on {} ({})", optOutId.isPresent() ? "recorded" : "repeated",
                 m.tenant(), m.channel(), m.optOut());
@@ -143,15 +153,12 @@ public class ThreadingService {
             return null;
         }
         String text = tenants.optOutConfirmationText(m.tenantId());
-        OutboundMessage confirmation = new OutboundMessage(null, m.tenantId(), m.tenant(), m.channel(), m.channelId(),
-                conversationId, m.from(), text == null ? defaultConfirmation : text,
-                OutboundMessage.KIND_OPTOUT_CONFIRMATION, "system:optout-confirmation", null, null, null, null, null);
+        OutboundMessage confirmation = OutboundMessage.optOutConfirmation(m.tenantId(), m.tenant(), m.channel(),
+                m.channelId(), conversationId, m.from(), text == null ? defaultConfirmation : text);
         long id = messages.insertOutbound(conversationId, confirmation, m.to(), now).orElseThrow();
-        events.publish(m.tenantId(), "messaging.outbound", conversationId, m.from(), EventLog.map(
-                "channel", m.channel().wire(), "phone", m.from(), "message", EventLog.map(
-                        "id", id, "direction", "outbound", "type", "text", "kind", OutboundMessage.KIND_OPTOUT_CONFIRMATION,
-                        "textPreview", EventLog.preview(confirmation.text()), "status", "queued",
-                        "sentBy", confirmation.actor())));
+        events.publish(m.tenantId(), conversationId, m.from(), new TenantEvent.Outbound(m.channel().wire(), m.from(),
+                TenantEvent.OutboundMessage.queued(id, "text", OutboundMessage.KIND_OPTOUT_CONFIRMATION,
+                        confirmation.text(), confirmation.actor(), List.of())));
         return id;
     }
 }

@@ -51,7 +51,6 @@ public class TwilioSignatureVerifier {
     }
 
     private void verify(Exchange exchange, String businessNumberParam) {
-        TenantScope.clear();
         exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
         byte[] raw = WebhookRequest.rawBody(exchange);
         String signature = exchange.getMessage().getHeader("X-Twilio-Signature", String.class);
@@ -78,7 +77,7 @@ public class TwilioSignatureVerifier {
                     "AccountSid " + Text.truncate(accountSid, 40) + " is not the account of " + e164);
         }
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.of(e164, channel));
-        TenantScope.set(channel.tenantId());
+        TenantScope.bind(exchange, channel.tenantId());
         exchange.getMessage().setBody(form);
     }
 }

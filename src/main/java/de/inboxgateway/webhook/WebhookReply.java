@@ -33,7 +33,6 @@ public class WebhookReply {
     }
 
     private static void reply(Exchange exchange, String contentType, String body) {
-        de.inboxgateway.access.TenantScope.clear(); // the thread goes back to the pool
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);

@@ -40,7 +40,6 @@ public class WhatsappSignatureVerifier {
     }
 
     public void verify(Exchange exchange) {
-        TenantScope.clear();
         exchange.setProperty(GatewayExchange.RECEIVED_AT, clock.instant());
         byte[] body = WebhookRequest.rawBody(exchange);
         String signature = exchange.getMessage().getHeader("X-Hub-Signature-256", String.class);
@@ -80,9 +79,9 @@ public class WhatsappSignatureVerifier {
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.copyOf(verified));
         long tenants = verified.values().stream().mapToLong(ChannelConfig::tenantId).distinct().count();
         if (tenants == 1) {
-            TenantScope.set(verified.values().iterator().next().tenantId());
+            TenantScope.bind(exchange, verified.values().iterator().next().tenantId());
         } else {
-            TenantScope.system(); // one app secret serving several tenants' numbers, each verified
+            TenantScope.bindSystem(exchange); // one app secret serving several tenants' numbers, each verified
         }
         exchange.getMessage().setBody(root);
     }

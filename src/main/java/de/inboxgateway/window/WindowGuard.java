@@ -43,7 +43,6 @@ public class WindowGuard {
         if (m.channel() != Channel.WHATSAPP) {
             return m;
         }
-        de.inboxgateway.access.TenantScope.set(m.tenantId());
         Optional<Instant> lastInbound = conversations.lastInboundAt(m.tenantId(), m.channel(), m.to());
         if (isOpen(lastInbound.orElse(null), clock.instant())) {
             return m;

@@ -23,8 +23,10 @@ class OptOutGuardTest {
     private final OptOutGuard guard = new OptOutGuard(optOuts, audit);
 
     private static OutboundMessage message(String kind, String text) {
-        return new OutboundMessage(null, 7, "mueller", Channel.SMS, 3, null, "+4915209876543", text, kind,
-                "api-key:1:erp", null, null, null, null, null);
+        return OutboundMessage.KIND_OPTOUT_CONFIRMATION.equals(kind)
+                ? OutboundMessage.optOutConfirmation(7, "mueller", Channel.SMS, 3, 11, "+4915209876543", text)
+                : OutboundMessage.request(7, "mueller", Channel.SMS, 3, "+4915209876543", text, null, "api-key:1:erp",
+                        null, null);
     }
 
     @Test

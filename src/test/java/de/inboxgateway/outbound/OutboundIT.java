@@ -482,7 +482,8 @@ class OutboundIT extends GatewayTest {
                 jdbc.queryForObject("select id from channel where channel = 'sms'", Long.class), conversation, Fixtures.JONAS,
                 "x", OutboundMessage.KIND_MESSAGE, "test", null, null, null, null, null);
 
-        assertThat(outboundStore.claim(m)).isFalse();
+        // The claim step as the outbound route runs it: bound to the message's tenant.
+        assertThat(de.inboxgateway.access.TenantScope.as(tenant, () -> outboundStore.claim(m))).isFalse();
 
         assertThat(jdbc.queryForMap("select status, error_code, attempted_at from message where id = ?", id))
                 .containsEntry("status", "failed").containsEntry("error_code", "OPTOUT_ACTIVE").containsEntry("attempted_at", null);

@@ -33,8 +33,8 @@ class WindowGuardTest {
     private final WindowGuard guard = new WindowGuard(conversations, audit, Clock.fixed(NOW, ZoneOffset.UTC));
 
     private static OutboundMessage message(Channel channel) {
-        return new OutboundMessage(null, 7, "mueller", channel, 3, null, "+4917612345678", "Hallo",
-                OutboundMessage.KIND_MESSAGE, "api-key:1:erp", null, null, null, null, null);
+        return OutboundMessage.request(7, "mueller", channel, 3, "+4917612345678", "Hallo", null, "api-key:1:erp",
+                null, null);
     }
 
     @Test

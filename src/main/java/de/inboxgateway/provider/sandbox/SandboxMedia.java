@@ -193,7 +193,6 @@ public class SandboxMedia {
     }
 
     private static void reply(Exchange exchange, int status, String contentType, String body) {
-        de.inboxgateway.access.TenantScope.clear();
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);

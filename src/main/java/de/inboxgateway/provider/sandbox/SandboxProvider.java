@@ -261,7 +261,6 @@ public class SandboxProvider {
     }
 
     private static void reply(Exchange exchange, int status, String json) {
-        de.inboxgateway.access.TenantScope.clear();
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);

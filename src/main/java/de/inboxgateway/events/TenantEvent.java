@@ -1,0 +1,97 @@
+package de.inboxgateway.events;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import de.inboxgateway.support.Text;
+
+/**
+ * The fields of each event type, as they appear in a feed frame next to {@code id}, {@code type},
+ * {@code tenant}, {@code at}, {@code conversationId} and {@code contact}. One record per type, so
+ * every publisher of a type writes the same fields (README, "The live event feed").
+ */
+public sealed interface TenantEvent {
+
+    /** The event's type on the wire, e.g. {@code messaging.status}. */
+    String type();
+
+    /** A short preview of a text for list views. */
+    static String preview(String text) {
+        return Text.truncate(text, 120);
+    }
+
+    record ConversationCreated(String channel, String phone) implements TenantEvent {
+        public String type() {
+            return "conversation.created";
+        }
+    }
+
+    record Inbound(String channel, String phone, InboundMessage message) implements TenantEvent {
+        public String type() {
+            return "messaging.inbound";
+        }
+    }
+
+    /** @param media the items as {@code MediaRow.view()} shows them (pending at first) */
+    record InboundMessage(long id, String direction, String type, String providerMessageId, String textPreview,
+                          String status, boolean hasMedia, List<Map<String, Object>> media, String providerTimestamp,
+                          String profileName) {
+        public static InboundMessage of(long id, String type, String providerMessageId, String text,
+                                        List<Map<String, Object>> media, Instant providerTimestamp, String profileName) {
+            return new InboundMessage(id, "inbound", type, providerMessageId, preview(text), "received", !media.isEmpty(),
+                    media, providerTimestamp == null ? null : providerTimestamp.toString(), profileName);
+        }
+    }
+
+    record Outbound(String channel, String phone, OutboundMessage message) implements TenantEvent {
+        public String type() {
+            return "messaging.outbound";
+        }
+    }
+
+    record OutboundMessage(long id, String direction, String type, String kind, String textPreview, String status,
+                           String sentBy, boolean hasMedia, List<Map<String, Object>> media) {
+        /** A message just queued: a reply, or an opt-out confirmation. */
+        public static OutboundMessage queued(long id, String type, String kind, String text, String sentBy,
+                                             List<Map<String, Object>> media) {
+            return new OutboundMessage(id, "outbound", type, kind, preview(text), "queued", sentBy, !media.isEmpty(), media);
+        }
+    }
+
+    /** An outbound message moved: sent or failed after the provider call, or a provider's later status. */
+    record Status(String channel, String phone, StatusMessage message) implements TenantEvent {
+        public String type() {
+            return "messaging.status";
+        }
+
+        public static Status of(String channel, String phone, long messageId, String status, String errorCode,
+                                String errorReason, String providerMessageId) {
+            return new Status(channel, phone, new StatusMessage(messageId, "outbound", status, errorCode, errorReason,
+                    providerMessageId));
+        }
+    }
+
+    record StatusMessage(long id, String direction, String status, String errorCode, String errorReason,
+                         String providerMessageId) {
+    }
+
+    record OptOut(String channel, String phone, String source, String sourceMessageId) implements TenantEvent {
+        public String type() {
+            return "messaging.optout";
+        }
+    }
+
+    record OptIn(String channel, String phone, String source, String consentedAt) implements TenantEvent {
+        public String type() {
+            return "messaging.optin";
+        }
+    }
+
+    /** A media item ended: stored, failed or rejected. */
+    record Media(String channel, String phone, Long messageId, Map<String, Object> media) implements TenantEvent {
+        public String type() {
+            return "messaging.media";
+        }
+    }
+}
