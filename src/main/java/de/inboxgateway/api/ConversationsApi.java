@@ -17,10 +17,10 @@ import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.support.GatewayExchange;
 import de.inboxgateway.support.PhoneNumbers;
-import de.inboxgateway.threading.ConversationRepository;
-import de.inboxgateway.threading.ConversationRepository.ConversationRow;
-import de.inboxgateway.threading.MessageRepository;
-import de.inboxgateway.threading.MessageRepository.MessageRow;
+import de.inboxgateway.conversation.ConversationRepository;
+import de.inboxgateway.conversation.ConversationRepository.ConversationRow;
+import de.inboxgateway.message.MessageRepository;
+import de.inboxgateway.message.MessageRepository.MessageRow;
 
 /** Threads for the ERP and the inbox: conversations newest first, and their messages. */
 @Component("conversationsApi")

@@ -8,7 +8,7 @@ import org.springframework.stereotype.Component;
 
 import de.inboxgateway.media.MediaRepository;
 import de.inboxgateway.media.MediaRow;
-import de.inboxgateway.threading.MessageRepository.MessageRow;
+import de.inboxgateway.message.MessageRepository.MessageRow;
 
 /**
  * The public JSON shape of a message, shared by every endpoint that returns one, with its media

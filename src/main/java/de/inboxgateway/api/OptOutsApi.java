@@ -16,7 +16,7 @@ import de.inboxgateway.access.ApiPrincipal;
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.events.EventLog;
 import de.inboxgateway.events.TenantEvent;
-import de.inboxgateway.threading.ConversationRepository;
+import de.inboxgateway.conversation.ConversationRepository;
 import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Json;

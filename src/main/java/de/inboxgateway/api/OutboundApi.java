@@ -27,7 +27,7 @@ import de.inboxgateway.support.Json;
 import de.inboxgateway.support.PhoneNumbers;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
-import de.inboxgateway.threading.MessageRepository;
+import de.inboxgateway.message.MessageRepository;
 
 /**
  * The outbound API's edges: a send request becomes an {@link OutboundMessage} of the key's tenant

@@ -5,7 +5,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -13,8 +12,6 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.support.Text;
-import de.inboxgateway.webhook.ClientAddress;
-import de.inboxgateway.webhook.SignatureInvalidException;
 
 /**
  * All SQL on table {@code audit_entry}: the append-only trail of security and consent decisions.
@@ -28,12 +25,9 @@ public class AuditLog {
     private final NamedParameterJdbcTemplate jdbc;
     private final ObjectMapper mapper;
 
-    private final ClientAddress clientAddress;
-
-    public AuditLog(NamedParameterJdbcTemplate jdbc, ObjectMapper mapper, ClientAddress clientAddress) {
+    public AuditLog(NamedParameterJdbcTemplate jdbc, ObjectMapper mapper) {
         this.jdbc = jdbc;
         this.mapper = mapper;
-        this.clientAddress = clientAddress;
     }
 
     public record Entry(Long tenantId, String type, String actor, String channel, String phone, String sourceAddress,
@@ -58,25 +52,6 @@ public class AuditLog {
                         .addValue("phone", Text.truncate(e.phone(), 64))
                         .addValue("source", e.sourceAddress())
                         .addValue("detail", detail));
-    }
-
-    /** Called from the webhook error handling: who sent a webhook that failed verification, and why. */
-    public void signatureRejected(Exchange exchange) {
-        SignatureInvalidException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, SignatureInvalidException.class);
-        if (e == null) {
-            return;
-        }
-        String source = clientAddress.of(exchange); // the real client, not the proxy
-        LOG.warn("webhook rejected: channel={} source={} reason={}", e.channel(), source, e.reason());
-        try {
-            // Written for the tenant the request claimed, before any tenant was verified: system work.
-            de.inboxgateway.access.TenantScope.asSystem(() -> record(new Entry(e.tenantId(), "webhook.signature-invalid",
-                    "provider-webhook", e.channel().wire(), null, source, Map.of("reason", e.reason(),
-                            "path", String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_URI))))));
-        } catch (RuntimeException storageDown) {
-            // The 401 stands even when the trail cannot be written; the log line above keeps the facts.
-            LOG.error("could not write the audit entry for a rejected webhook: {}", storageDown.getMessage());
-        }
     }
 
     public List<Map<String, Object>> list(long tenantId, String type, java.time.Instant since, int limit) {

@@ -19,18 +19,6 @@ public class GatewayConfiguration {
         return new DatabaseCreator();
     }
 
-    /** Every connection the gateway takes carries the thread's tenant (row-level security). */
-    @Bean
-    public static org.springframework.beans.factory.config.BeanPostProcessor tenantScopedDataSource() {
-        return new org.springframework.beans.factory.config.BeanPostProcessor() {
-            @Override
-            public Object postProcessAfterInitialization(Object bean, String beanName) {
-                return bean instanceof com.zaxxer.hikari.HikariDataSource ds && "dataSource".equals(beanName)
-                        ? new TenantScopedDataSource(ds) : bean;
-            }
-        };
-    }
-
     /** Time comes from one clock, so tests can fix it (service window edges). */
     @Bean
     @ConditionalOnMissingBean

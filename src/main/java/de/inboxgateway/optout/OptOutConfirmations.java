@@ -9,7 +9,7 @@ import org.springframework.stereotype.Component;
 
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.support.Channel;
-import de.inboxgateway.threading.MessageRepository;
+import de.inboxgateway.message.MessageRepository;
 
 /**
  * The one confirmation after an opt-out. Threading queues it in the opt-out's own transaction and

@@ -14,7 +14,7 @@ import de.inboxgateway.support.Channel;
 
 /** All SQL on table {@code optout}. */
 @Repository
-public class OptOutRepository {
+public class OptOutRepository implements de.inboxgateway.outbound.OptOutRecorder {
 
     private final NamedParameterJdbcTemplate jdbc;
 
@@ -26,6 +26,7 @@ public class OptOutRepository {
      * Records an opt-out unless one is already active for (tenant, channel, phone). Returns the new
      * row's id, or empty when the phone was already opted out (a repeated STOP).
      */
+    @Override
     public Optional<Long> recordIfNotActive(long tenantId, Channel channel, String phone, String source,
                                            String sourceMessageId, Instant at) {
         return jdbc.queryForList("""

@@ -64,6 +64,12 @@ public record OutboundMessage(
 
     public static final String CONFIRMATION_ACTOR = "system:optout-confirmation";
 
+    /** What the message table stores of it when it is queued. */
+    public de.inboxgateway.message.NewOutbound toNew() {
+        return new de.inboxgateway.message.NewOutbound(tenantId, channel.wire(), channelId, kind, type(), text, to, actor,
+                resendOf, idempotencyKey, requestHash, media == null ? null : media.id());
+    }
+
     public boolean isOptOutConfirmation() {
         return KIND_OPTOUT_CONFIRMATION.equals(kind);
     }

@@ -11,13 +11,12 @@ import de.inboxgateway.access.TenantScope;
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.events.EventLog;
 import de.inboxgateway.events.TenantEvent;
-import de.inboxgateway.optout.OptOutRepository;
 import de.inboxgateway.status.StatusEventRepository;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
-import de.inboxgateway.threading.ConversationRepository;
-import de.inboxgateway.threading.MessageRepository;
+import de.inboxgateway.conversation.ConversationRepository;
+import de.inboxgateway.message.MessageRepository;
 
 /**
  * The outbound lifecycle in the database: queued before the provider call (committed, so a crash
@@ -31,7 +30,7 @@ public class OutboundStore {
     private final ConversationRepository conversations;
     private final MessageRepository messages;
     private final StatusEventRepository statusEvents;
-    private final OptOutRepository optOuts;
+    private final OptOutRecorder optOuts;
     private final ChannelDirectory channels;
     private final AuditLog audit;
     private final Clock clock;
@@ -40,7 +39,7 @@ public class OutboundStore {
     private final java.time.Duration stuckAfter;
 
     public OutboundStore(ConversationRepository conversations, MessageRepository messages,
-                         StatusEventRepository statusEvents, OptOutRepository optOuts, ChannelDirectory channels,
+                         StatusEventRepository statusEvents, OptOutRecorder optOuts, ChannelDirectory channels,
                          AuditLog audit, Clock clock, EventLog events,
                          org.springframework.transaction.support.TransactionTemplate transactions,
                          de.inboxgateway.config.GatewayProperties properties) {
@@ -67,7 +66,7 @@ public class OutboundStore {
         ConversationRepository.Upserted conversation = conversations.upsertForOutbound(m.tenantId(), m.channel(), m.to(), now);
         long conversationId = conversation.id();
         String sender = channels.byId(m.channelId()).map(ChannelConfig::address).orElse(null);
-        Optional<Long> id = messages.insertOutbound(conversationId, m, sender, now);
+        Optional<Long> id = messages.insertOutbound(conversationId, m.toNew(), sender, now);
         if (id.isPresent()) {
             if (conversation.created()) {
                 events.publish(m.tenantId(), conversationId, m.to(),

@@ -1,5 +1,6 @@
 package de.inboxgateway.status;
 
+import de.inboxgateway.message.StatusRank;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
@@ -12,7 +13,7 @@ import org.springframework.transaction.annotation.Transactional;
 import de.inboxgateway.events.EventLog;
 import de.inboxgateway.events.TenantEvent;
 import de.inboxgateway.normalize.StatusUpdate;
-import de.inboxgateway.threading.MessageRepository;
+import de.inboxgateway.message.MessageRepository;
 
 /**
  * Statuses of our outbound messages: every report is recorded once (deduplicated on message and

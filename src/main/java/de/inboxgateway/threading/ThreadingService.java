@@ -1,5 +1,7 @@
 package de.inboxgateway.threading;
 
+import de.inboxgateway.conversation.ConversationRepository;
+import de.inboxgateway.message.MessageRepository;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -155,7 +157,7 @@ public class ThreadingService {
         String text = tenants.optOutConfirmationText(m.tenantId());
         OutboundMessage confirmation = OutboundMessage.optOutConfirmation(m.tenantId(), m.tenant(), m.channel(),
                 m.channelId(), conversationId, m.from(), text == null ? defaultConfirmation : text);
-        long id = messages.insertOutbound(conversationId, confirmation, m.to(), now).orElseThrow();
+        long id = messages.insertOutbound(conversationId, confirmation.toNew(), m.to(), now).orElseThrow();
         events.publish(m.tenantId(), conversationId, m.from(), new TenantEvent.Outbound(m.channel().wire(), m.from(),
                 TenantEvent.OutboundMessage.queued(id, "text", OutboundMessage.KIND_OPTOUT_CONFIRMATION,
                         confirmation.text(), confirmation.actor(), List.of())));

@@ -6,12 +6,12 @@ import org.apache.camel.Exchange;
 import de.inboxgateway.support.ApiException;
 
 /** Reading a webhook request as received: raw bytes (size already limited by WebhookBodyFilter), path and query. */
-final class WebhookRequest {
+public final class WebhookRequest {
 
     private WebhookRequest() {
     }
 
-    static byte[] rawBody(Exchange exchange) {
+    public static byte[] rawBody(Exchange exchange) {
         byte[] body = exchange.getMessage().getBody(byte[].class);
         if (body == null || body.length == 0) {
             throw ApiException.invalid("request body is empty");
@@ -19,12 +19,12 @@ final class WebhookRequest {
         return body;
     }
 
-    static HttpServletRequest servletRequest(Exchange exchange) {
+    public static HttpServletRequest servletRequest(Exchange exchange) {
         return exchange.getMessage().getHeader("CamelHttpServletRequest", HttpServletRequest.class);
     }
 
     /** Path and raw query as the client sent them, e.g. {@code /webhooks/sms?x=1}. */
-    static String pathAndQuery(Exchange exchange) {
+    public static String pathAndQuery(Exchange exchange) {
         HttpServletRequest request = servletRequest(exchange);
         if (request != null) {
             String query = request.getQueryString();

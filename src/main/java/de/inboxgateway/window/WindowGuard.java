@@ -13,7 +13,7 @@ import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Channel;
-import de.inboxgateway.threading.ConversationRepository;
+import de.inboxgateway.conversation.ConversationRepository;
 
 /**
  * Outbound stage, WhatsApp only: free-form messages only within 24 h of the contact's last inbound

@@ -193,7 +193,7 @@ class EventFeedIT extends GatewayTest {
                 Http.Response r = new Http(secondHttp).post("/webhooks/whatsapp", whatsappText(Fixtures.PHONE_NUMBER_ID,
                         "4917612345678", "wamid.on-second", Instant.now().getEpochSecond(), "an Instanz zwei")
                         .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json", "X-Hub-Signature-256",
-                        de.inboxgateway.webhook.HubSignature.sign(Fixtures.APP_SECRET, whatsappText(Fixtures.PHONE_NUMBER_ID,
+                        de.inboxgateway.channel.whatsapp.HubSignature.sign(Fixtures.APP_SECRET, whatsappText(Fixtures.PHONE_NUMBER_ID,
                                 "4917612345678", "wamid.on-second", Instant.now().getEpochSecond(), "an Instanz zwei")
                                 .getBytes(StandardCharsets.UTF_8)));
                 assertThat(r.status()).isIn(200);

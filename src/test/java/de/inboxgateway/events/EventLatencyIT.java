@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import de.inboxgateway.testing.FeedClient;
 import de.inboxgateway.testing.Fixtures;
 import de.inboxgateway.testing.GatewayTest;
-import de.inboxgateway.webhook.HubSignature;
+import de.inboxgateway.channel.whatsapp.HubSignature;
 
 /**
  * The webhook-to-screen latency utility: a burst of signed WhatsApp webhooks, each timed from just

@@ -19,7 +19,7 @@ import de.inboxgateway.testing.GatewayTest;
 import de.inboxgateway.testing.Http;
 import de.inboxgateway.testing.TcpProxy;
 import de.inboxgateway.testing.TestDatabase;
-import de.inboxgateway.webhook.HubSignature;
+import de.inboxgateway.channel.whatsapp.HubSignature;
 
 /**
  * A gateway whose PostgreSQL sits behind a TCP proxy that the test cuts: webhooks answer 503 while

@@ -16,7 +16,7 @@ import de.inboxgateway.testing.Fixtures;
 import de.inboxgateway.testing.GatewayTest;
 import de.inboxgateway.testing.Http;
 import de.inboxgateway.testing.TestDatabase;
-import de.inboxgateway.webhook.HubSignature;
+import de.inboxgateway.channel.whatsapp.HubSignature;
 
 /** Stopping a gateway lets the webhooks in flight finish: answered and stored, nothing half-written. */
 class GracefulShutdownIT extends GatewayTest {

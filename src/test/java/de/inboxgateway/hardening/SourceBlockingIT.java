@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import de.inboxgateway.testing.Fixtures;
 import de.inboxgateway.testing.GatewayTest;
 import de.inboxgateway.testing.Http;
-import de.inboxgateway.webhook.HubSignature;
+import de.inboxgateway.channel.whatsapp.HubSignature;
 
 /**
  * Repeated bad signatures block their source address for the number they claim (behind the

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import de.inboxgateway.testing.Fixtures;
 import de.inboxgateway.testing.GatewayTest;
-import de.inboxgateway.webhook.HubSignature;
+import de.inboxgateway.channel.whatsapp.HubSignature;
 
 /**
  * First messages of many new senders and re-deliveries of each, shuffled and sent from many threads

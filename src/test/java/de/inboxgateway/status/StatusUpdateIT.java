@@ -33,7 +33,7 @@ class StatusUpdateIT extends GatewayTest {
                 insert into message (tenant_id, conversation_id, channel, direction, provider_message_id, type, text,
                                      status, status_rank)
                 values (?, ?, ?, 'outbound', ?, 'text', 'Hallo', 'sent', ?) returning id""",
-                Long.class, tenant, conversation, channel, providerId, de.inboxgateway.status.StatusRank.of("sent"));
+                Long.class, tenant, conversation, channel, providerId, de.inboxgateway.message.StatusRank.of("sent"));
     }
 
     private Map<String, Object> message(long id) {

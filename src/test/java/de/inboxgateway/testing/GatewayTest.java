@@ -18,8 +18,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import de.inboxgateway.tenant.ChannelDirectory;
-import de.inboxgateway.webhook.HubSignature;
-import de.inboxgateway.webhook.TwilioSignature;
+import de.inboxgateway.channel.whatsapp.HubSignature;
+import de.inboxgateway.channel.sms.TwilioSignature;
 
 /**
  * Base of the flow tests: the whole gateway on a random port, the real routes from routes/, a real

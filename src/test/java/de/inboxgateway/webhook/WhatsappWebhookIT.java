@@ -1,5 +1,6 @@
 package de.inboxgateway.webhook;
 
+import de.inboxgateway.channel.whatsapp.HubSignature;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

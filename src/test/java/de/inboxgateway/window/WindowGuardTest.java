@@ -22,7 +22,7 @@ import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.Channel;
-import de.inboxgateway.threading.ConversationRepository;
+import de.inboxgateway.conversation.ConversationRepository;
 
 /** The 24 h service window, without Spring or a database: the rule, its edges, and what a refusal records. */
 class WindowGuardTest {

@@ -31,8 +31,8 @@ import de.inboxgateway.support.Channel;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
 import de.inboxgateway.webhook.FormBody;
-import de.inboxgateway.webhook.HubSignature;
-import de.inboxgateway.webhook.TwilioSignature;
+import de.inboxgateway.channel.whatsapp.HubSignature;
+import de.inboxgateway.channel.sms.TwilioSignature;
 
 /**
  * An in-process stand-in for Twilio and the Graph API, for sandbox channels only (routes in

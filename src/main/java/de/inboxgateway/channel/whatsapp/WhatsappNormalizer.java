@@ -1,5 +1,10 @@
-package de.inboxgateway.normalize;
+package de.inboxgateway.channel.whatsapp;
 
+import de.inboxgateway.normalize.MediaRef;
+import de.inboxgateway.normalize.InboundItem;
+import de.inboxgateway.normalize.InboundMessage;
+import de.inboxgateway.normalize.StatusUpdate;
+import de.inboxgateway.normalize.UnrecognizedItem;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package de.inboxgateway.provider.twilio;
+package de.inboxgateway.channel.sms;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package de.inboxgateway.provider.twilio;
+package de.inboxgateway.channel.sms;
 
 import com.twilio.exception.ApiException;
 import com.twilio.rest.api.v2010.account.Message;
@@ -10,7 +10,7 @@ import de.inboxgateway.config.GatewayProperties;
 import de.inboxgateway.media.MediaLinks;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.outbound.ProviderResult;
-import de.inboxgateway.provider.whatsapp.GraphApi;
+import de.inboxgateway.channel.whatsapp.GraphApi;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
 

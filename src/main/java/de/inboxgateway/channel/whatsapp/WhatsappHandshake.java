@@ -1,4 +1,4 @@
-package de.inboxgateway.webhook;
+package de.inboxgateway.channel.whatsapp;
 
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;

@@ -1,5 +1,9 @@
-package de.inboxgateway.webhook;
+package de.inboxgateway.channel.sms;
 
+import de.inboxgateway.webhook.FormBody;
+import de.inboxgateway.webhook.SignatureInvalidException;
+import de.inboxgateway.webhook.WebhookRequest;
+import de.inboxgateway.webhook.SourceBlocker;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package de.inboxgateway.provider.twilio;
+package de.inboxgateway.channel.sms;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

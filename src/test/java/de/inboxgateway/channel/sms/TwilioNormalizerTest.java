@@ -1,5 +1,9 @@
-package de.inboxgateway.normalize;
+package de.inboxgateway.channel.sms;
 
+import de.inboxgateway.normalize.InboundMessage;
+import de.inboxgateway.normalize.StatusUpdate;
+import de.inboxgateway.normalize.UnrecognizedItem;
+import de.inboxgateway.normalize.InboundItem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package de.inboxgateway.provider.twilio;
+package de.inboxgateway.channel.sms;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package de.inboxgateway.threading;
+package de.inboxgateway.conversation;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

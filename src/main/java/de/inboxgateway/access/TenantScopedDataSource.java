@@ -1,4 +1,4 @@
-package de.inboxgateway.config;
+package de.inboxgateway.access;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -40,5 +40,20 @@ public class TenantScopedDataSource extends DelegatingDataSource {
             throw e;
         }
         return connection;
+    }
+
+    /** Every connection the gateway takes carries the thread's tenant (row-level security). */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class Registration {
+        @org.springframework.context.annotation.Bean
+        static org.springframework.beans.factory.config.BeanPostProcessor tenantScopedDataSource() {
+            return new org.springframework.beans.factory.config.BeanPostProcessor() {
+                @Override
+                public Object postProcessAfterInitialization(Object bean, String beanName) {
+                    return bean instanceof com.zaxxer.hikari.HikariDataSource ds && "dataSource".equals(beanName)
+                            ? new TenantScopedDataSource(ds) : bean;
+                }
+            };
+        }
     }
 }

@@ -1,4 +1,4 @@
-package de.inboxgateway.webhook;
+package de.inboxgateway.channel.whatsapp;
 
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;

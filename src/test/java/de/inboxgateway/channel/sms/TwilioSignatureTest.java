@@ -1,5 +1,6 @@
-package de.inboxgateway.webhook;
+package de.inboxgateway.channel.sms;
 
+import de.inboxgateway.webhook.FormBody;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package de.inboxgateway.provider.whatsapp;
+package de.inboxgateway.channel.whatsapp;
 
 import java.io.IOException;
 import java.io.InputStream;

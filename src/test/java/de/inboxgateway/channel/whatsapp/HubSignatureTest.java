@@ -1,4 +1,4 @@
-package de.inboxgateway.webhook;
+package de.inboxgateway.channel.whatsapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package de.inboxgateway.status;
+package de.inboxgateway.message;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package de.inboxgateway.webhook;
+package de.inboxgateway.channel.sms;
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,5 +1,8 @@
-package de.inboxgateway.webhook;
+package de.inboxgateway.channel.whatsapp;
 
+import de.inboxgateway.webhook.SignatureInvalidException;
+import de.inboxgateway.webhook.WebhookRequest;
+import de.inboxgateway.webhook.SourceBlocker;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package de.inboxgateway.threading;
+package de.inboxgateway.message;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,8 +16,7 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 import de.inboxgateway.normalize.InboundMessage;
-import de.inboxgateway.outbound.OutboundMessage;
-import de.inboxgateway.status.StatusRank;
+import de.inboxgateway.message.StatusRank;
 import de.inboxgateway.support.Text;
 
 /** All SQL on table {@code message}. */
@@ -64,7 +63,7 @@ public class MessageRepository {
      * Stores an outbound message as queued. With an idempotency key that was used before, nothing is
      * stored and the result is empty (the caller replays the first message).
      */
-    public Optional<Long> insertOutbound(long conversationId, OutboundMessage m, String sender, Instant now) {
+    public Optional<Long> insertOutbound(long conversationId, NewOutbound m, String sender, Instant now) {
         return jdbc.queryForList("""
                 insert into message (tenant_id, conversation_id, channel, channel_id, direction, kind, type, text,
                                      sender, recipient, status, status_rank, sent_by, resend_of, idempotency_key,
@@ -75,14 +74,14 @@ public class MessageRepository {
                 returning id""", new MapSqlParameterSource()
                 .addValue("tenant", m.tenantId())
                 .addValue("conversation", conversationId)
-                .addValue("channel", m.channel().wire())
+                .addValue("channel", m.channel())
                 .addValue("channelId", m.channelId())
                 .addValue("kind", m.kind())
                 .addValue("type", m.type())
-                .addValue("mediaId", m.media() == null ? null : m.media().id())
+                .addValue("mediaId", m.mediaId())
                 .addValue("text", m.text())
                 .addValue("sender", sender)
-                .addValue("recipient", m.to())
+                .addValue("recipient", m.recipient())
                 .addValue("rank", StatusRank.of("queued"))
                 .addValue("actor", m.actor())
                 .addValue("resendOf", m.resendOf())
@@ -173,7 +172,7 @@ public class MessageRepository {
                         (Long) rs.getObject("channel_id"), rs.getString("kind"), rs.getString("recipient"),
                         rs.getString("text"), rs.getString("status"), rs.getString("provider_message_id"),
                         rs.getString("error_code"), rs.getString("error_message"), rs.getString("error_reason"),
-                        ConversationRepository.instant(rs, "attempted_at"), rs.getObject("media_id", java.util.UUID.class)))
+                        instant(rs, "attempted_at"), rs.getObject("media_id", java.util.UUID.class)))
                 .stream().findFirst();
     }
 
@@ -257,8 +256,8 @@ public class MessageRepository {
         return new MessageRow(rs.getLong("id"), rs.getString("direction"), rs.getString("type"), rs.getString("text"),
                 tree(rs.getString("media")), tree(rs.getString("data")), rs.getString("reply_to"),
                 rs.getString("profile_name"), rs.getString("status"), rs.getString("provider_message_id"),
-                ConversationRepository.instant(rs, "created_at"), ConversationRepository.instant(rs, "provider_timestamp"),
-                ConversationRepository.instant(rs, "status_updated_at"), rs.getString("error_code"),
+                instant(rs, "created_at"), instant(rs, "provider_timestamp"),
+                instant(rs, "status_updated_at"), rs.getString("error_code"),
                 rs.getString("error_message"));
     }
 
@@ -276,5 +275,10 @@ public class MessageRepository {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
     }
 }
