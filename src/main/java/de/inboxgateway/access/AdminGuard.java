@@ -8,7 +8,7 @@ import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.config.GatewayProperties;
-import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.GatewayException;
 
 /** The admin API's gate: the bearer token must equal {@code gateway.admin-token}. */
 @Component("adminGuard")
@@ -25,11 +25,11 @@ public class AdminGuard {
         String token = ApiKeyGuard.bearer(exchange.getMessage().getHeader("Authorization", String.class));
         exchange.getMessage().removeHeader("Authorization");
         if (expectedDigest == null) {
-            throw new ApiException(401, "UNAUTHENTICATED", "the admin API is disabled: gateway.admin-token is not set");
+            throw new GatewayException.NotAuthenticated("the admin API is disabled: gateway.admin-token is not set");
         }
         // Digests have equal length, so the comparison leaks neither content nor length of the token.
         if (token == null || !MessageDigest.isEqual(expectedDigest, digest(token))) {
-            throw new ApiException(401, "UNAUTHENTICATED", "admin token missing or wrong");
+            throw new GatewayException.NotAuthenticated("admin token missing or wrong");
         }
         TenantScope.bindSystem(exchange); // the operator works across tenants
     }

@@ -3,7 +3,7 @@ package de.inboxgateway.access;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
-import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.GatewayException;
 import de.inboxgateway.support.GatewayExchange;
 
 /**
@@ -25,11 +25,11 @@ public class ApiKeyGuard {
         // The token goes no further than this step: not into logs, not back as a response header.
         exchange.getMessage().removeHeader("Authorization");
         if (key == null) {
-            throw new ApiException(401, "UNAUTHENTICATED", "send an API key as 'Authorization: Bearer <key>'");
+            throw new GatewayException.NotAuthenticated("send an API key as 'Authorization: Bearer <key>'");
         }
         ApiPrincipal principal = authenticate(key);
         if (!principal.scopes().contains(scope)) {
-            throw new ApiException(403, "PERMISSION_DENIED", "this API key lacks the scope '" + scope + "'");
+            throw new GatewayException.PermissionDenied("this API key lacks the scope '" + scope + "'");
         }
         exchange.setProperty(GatewayExchange.PRINCIPAL, principal);
         TenantScope.bind(exchange, principal.tenantId()); // from here on the database shows this tenant only
@@ -37,7 +37,7 @@ public class ApiKeyGuard {
 
     public ApiPrincipal authenticate(String key) {
         return TenantScope.asSystem(() -> keys.findActive(key)) // a key is looked up before its tenant is known
-                .orElseThrow(() -> new ApiException(401, "UNAUTHENTICATED", "unknown or revoked API key"));
+                .orElseThrow(() -> new GatewayException.NotAuthenticated("unknown or revoked API key"));
     }
 
     static String bearer(String header) {

@@ -14,6 +14,7 @@ import org.springframework.transaction.TransactionException;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.GatewayException;
 import de.inboxgateway.support.Json;
 import de.inboxgateway.webhook.SignatureInvalidException;
 
@@ -23,6 +24,9 @@ import de.inboxgateway.webhook.SignatureInvalidException;
  */
 @Component("errorResponse")
 public class ErrorResponse implements Processor {
+
+    /** Exchange property: the HTTP status onException chose for a domain exception. */
+    public static final String STATUS = "gateway.errorStatus";
 
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponse.class);
     private final Json json;
@@ -34,7 +38,7 @@ public class ErrorResponse implements Processor {
     @Override
     public void process(Exchange exchange) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        ApiException error = map(e);
+        ApiException error = map(e, exchange.getProperty(STATUS, Integer.class));
         if (error.status() >= 500) {
             LOG.error("{} {} failed: {}", exchange.getMessage().getHeader(Exchange.HTTP_METHOD),
                     exchange.getMessage().getHeader(Exchange.HTTP_URI), error.code(), e);
@@ -53,9 +57,26 @@ public class ErrorResponse implements Processor {
     }
 
     static ApiException map(Throwable e) {
+        return map(e, null);
+    }
+
+    /**
+     * @param status what routes/error-handling.camel.yaml decided for a {@link GatewayException}
+     *               (property {@link #STATUS}); a domain exception no onException maps is a bug: 500
+     */
+    static ApiException map(Throwable e, Integer status) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ApiException api) {
                 return api;
+            }
+            if (t instanceof GatewayException g) {
+                if (status == null) {
+                    LOG.error("no onException in routes/error-handling.camel.yaml maps {}", g.getClass().getName());
+                    return new ApiException(500, "INTERNAL_ERROR", "unexpected error");
+                }
+                ApiException mapped = new ApiException(status, g.code(), g.getMessage());
+                g.details().forEach(mapped::withDetail);
+                return mapped;
             }
             if (t instanceof SignatureInvalidException) {
                 return new ApiException(401, "SIGNATURE_INVALID", "the webhook signature did not verify");

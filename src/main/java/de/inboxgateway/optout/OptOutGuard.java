@@ -7,7 +7,7 @@ import org.springframework.stereotype.Component;
 
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.outbound.OutboundMessage;
-import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.GatewayException;
 
 /**
  * Outbound stage: an active opt-out for (tenant, channel, phone) stops the send with 409
@@ -44,7 +44,7 @@ public class OptOutGuard {
         }
         audit.record(new AuditLog.Entry(m.tenantId(), "send.blocked-optout", m.actor(), m.channel().wire(), m.to(),
                 null, detail));
-        throw ApiException.conflict("OPTOUT_ACTIVE", m.to() + " opted out of " + m.channel().wire()
+        throw new GatewayException.Refused("OPTOUT_ACTIVE", m.to() + " opted out of " + m.channel().wire()
                 + "; only a documented re-consent (POST /api/v1/optouts/{channel}/{phone}/consent) lifts it");
     }
 }

@@ -19,7 +19,7 @@ public enum Channel {
                 }
             }
         }
-        throw ApiException.invalid("channel must be 'whatsapp' or 'sms'");
+        throw new GatewayException.InvalidInput("INVALID_REQUEST", "channel must be 'whatsapp' or 'sms'");
     }
 
     @Override

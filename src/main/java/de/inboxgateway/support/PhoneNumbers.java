@@ -20,16 +20,16 @@ public class PhoneNumbers {
     /** For input we answer for: an unusable number is the caller's error ({@code INVALID_PHONE}). */
     public String toE164(String raw) {
         if (raw == null || raw.isBlank() || raw.length() > 64) {
-            throw new ApiException(400, "INVALID_PHONE", "phone number is missing or too long");
+            throw new GatewayException.InvalidInput("INVALID_PHONE", "phone number is missing or too long");
         }
         try {
             PhoneNumber number = UTIL.parse(raw.strip(), defaultRegion);
             if (!UTIL.isPossibleNumber(number)) {
-                throw new ApiException(400, "INVALID_PHONE", "not a possible phone number: " + raw);
+                throw new GatewayException.InvalidInput("INVALID_PHONE", "not a possible phone number: " + raw);
             }
             return UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164);
         } catch (NumberParseException e) {
-            throw new ApiException(400, "INVALID_PHONE", "not a phone number: " + raw);
+            throw new GatewayException.InvalidInput("INVALID_PHONE", "not a phone number: " + raw);
         }
     }
 

@@ -11,7 +11,7 @@ import org.springframework.stereotype.Component;
 
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.outbound.OutboundMessage;
-import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.GatewayException;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.conversation.ConversationRepository;
 
@@ -52,7 +52,7 @@ public class WindowGuard {
         detail.put("kind", m.kind());
         audit.record(new AuditLog.Entry(m.tenantId(), "send.blocked-window", m.actor(), m.channel().wire(), m.to(),
                 null, detail));
-        throw ApiException.conflict("WHATSAPP_WINDOW_CLOSED", lastInbound
+        throw new GatewayException.Refused("WHATSAPP_WINDOW_CLOSED", lastInbound
                 .map(t -> "the last message of " + m.to() + " was at " + t + "; free-form replies are possible for 24 h")
                 .orElse(m.to() + " has never written on WhatsApp; free-form messages need an open 24 h window"));
     }

@@ -24,6 +24,18 @@ class ErrorResponseTest {
     }
 
     @Test
+    void aDomainRefusalGetsTheStatusTheRoutesChoseAndKeepsItsCodeAndDetails() {
+        de.inboxgateway.support.GatewayException refused =
+                new de.inboxgateway.support.GatewayException.Refused("OPTOUT_ACTIVE", "opted out").withDetail("messageId", 42L);
+        ApiException e = ErrorResponse.map(new RuntimeCamelException(refused), 409);
+        assertThat(e.status()).isEqualTo(409);
+        assertThat(e.code()).isEqualTo("OPTOUT_ACTIVE");
+        assertThat(e.details()).containsEntry("messageId", 42L);
+        // No onException mapped it: that is a bug in the routes, not the caller's fault.
+        assertThat(ErrorResponse.map(refused, null).status()).isEqualTo(500);
+    }
+
+    @Test
     void aBadSignatureIs401() {
         ApiException e = ErrorResponse.map(new RuntimeCamelException(new SignatureInvalidException(de.inboxgateway.support.Channel.WHATSAPP, null, "bad")));
         assertThat(e.status()).isEqualTo(401);

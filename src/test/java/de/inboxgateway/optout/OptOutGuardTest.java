@@ -12,7 +12,7 @@ import org.mockito.ArgumentCaptor;
 
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.outbound.OutboundMessage;
-import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.GatewayException;
 import de.inboxgateway.support.Channel;
 
 /** The opt-out gate without Spring or a database: who passes, who is stopped, and what is audited. */
@@ -41,8 +41,7 @@ class OptOutGuardTest {
         when(optOuts.isActive(7, Channel.SMS, "+4915209876543")).thenReturn(true);
         String longText = "x".repeat(200);
         assertThatThrownBy(() -> guard.check(message(OutboundMessage.KIND_MESSAGE, longText)))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(409);
+                .isInstanceOfSatisfying(GatewayException.Refused.class, e -> {
                     assertThat(e.code()).isEqualTo("OPTOUT_ACTIVE");
                 });
         ArgumentCaptor<AuditLog.Entry> entry = ArgumentCaptor.forClass(AuditLog.Entry.class);

@@ -20,7 +20,7 @@ import org.mockito.ArgumentCaptor;
 
 import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.outbound.OutboundMessage;
-import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.GatewayException;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.conversation.ConversationRepository;
 
@@ -67,8 +67,7 @@ class WindowGuardTest {
         Instant last = NOW.minus(Duration.ofHours(25));
         when(conversations.lastInboundAt(7, Channel.WHATSAPP, "+4917612345678")).thenReturn(Optional.of(last));
         assertThatThrownBy(() -> guard.check(message(Channel.WHATSAPP)))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(409);
+                .isInstanceOfSatisfying(GatewayException.Refused.class, e -> {
                     assertThat(e.code()).isEqualTo("WHATSAPP_WINDOW_CLOSED");
                     assertThat(e.getMessage()).contains(last.toString());
                 });
@@ -83,6 +82,6 @@ class WindowGuardTest {
     void someoneWhoNeverWroteIsToldSo() {
         when(conversations.lastInboundAt(7, Channel.WHATSAPP, "+4917612345678")).thenReturn(Optional.empty());
         assertThatThrownBy(() -> guard.check(message(Channel.WHATSAPP)))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).contains("never written"));
+                .isInstanceOfSatisfying(GatewayException.Refused.class, e -> assertThat(e.getMessage()).contains("never written"));
     }
 }

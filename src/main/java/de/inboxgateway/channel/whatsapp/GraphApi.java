@@ -103,6 +103,9 @@ public class GraphApi {
             if (t instanceof ApiException api) { // refused by the gateway itself before anything was sent
                 return new ProviderResult(false, null, api.code(), api.getMessage(), api.code());
             }
+            if (t instanceof de.inboxgateway.support.GatewayException g) {
+                return new ProviderResult(false, null, g.code(), g.getMessage(), g.code());
+            }
             if (t instanceof ConnectException || t instanceof UnknownHostException
                     || t instanceof org.apache.hc.client5.http.HttpHostConnectException) {
                 return ProviderResult.rejected(ProviderErrors.UNREACHABLE, "provider not reachable: " + t.getMessage());
