@@ -18,6 +18,8 @@ public class GatewayProperties {
     private String publicBaseUrl = "http://localhost:8080";
     /** Base64 of 32 random bytes; encrypts channel secrets at rest. */
     private String secretsKey;
+    /** Folder of the Camel YAML routes (read by camel.main.routes-include-pattern in application.yaml). */
+    private String routesDir = "routes";
     /** Region libphonenumber assumes for numbers written without a country code. */
     private String defaultRegion = "DE";
     private final Webhooks webhooks = new Webhooks();
@@ -31,6 +33,15 @@ public class GatewayProperties {
     private final Events events = new Events();
     private final Gdpr gdpr = new Gdpr();
     private final Media media = new Media();
+    private final Database database = new Database();
+
+    public static class Database {
+        /** Create the configured database at start if it is missing (as the migration user). */
+        private boolean createIfMissing = true;
+
+        public boolean isCreateIfMissing() { return createIfMissing; }
+        public void setCreateIfMissing(boolean createIfMissing) { this.createIfMissing = createIfMissing; }
+    }
 
     public static class Media {
         /** {@code filesystem} (one instance) or {@code s3} (any S3-compatible store; several instances). */
@@ -248,12 +259,18 @@ public class GatewayProperties {
         private List<String> keywords = List.of("STOP", "STOPP", "UNSUBSCRIBE", "ABMELDEN", "ABBESTELLEN",
                 "STOPALL", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT");
         /** The confirmation sent once after an opt-out, unless the tenant set its own text. */
+        /** How often confirmations a crash left unsent are looked for. */
+        private Duration confirmationSweepInterval = Duration.ofSeconds(30);
         private String confirmationText = "Sie erhalten über diesen Kanal keine Nachrichten mehr von uns. "
                 + "Ihre Hausverwaltung erreichen Sie weiterhin telefonisch, per E-Mail oder per Post.";
 
         public List<String> getKeywords() { return keywords; }
         public void setKeywords(List<String> keywords) { this.keywords = keywords; }
         public String getConfirmationText() { return confirmationText; }
+        public Duration getConfirmationSweepInterval() { return confirmationSweepInterval; }
+        public void setConfirmationSweepInterval(Duration confirmationSweepInterval) {
+            this.confirmationSweepInterval = confirmationSweepInterval;
+        }
         public void setConfirmationText(String confirmationText) { this.confirmationText = confirmationText; }
     }
 
@@ -287,6 +304,8 @@ public class GatewayProperties {
     public String getSecretsKey() { return secretsKey; }
     public void setSecretsKey(String secretsKey) { this.secretsKey = secretsKey; }
     public String getDefaultRegion() { return defaultRegion; }
+    public String getRoutesDir() { return routesDir; }
+    public void setRoutesDir(String routesDir) { this.routesDir = routesDir; }
     public void setDefaultRegion(String defaultRegion) { this.defaultRegion = defaultRegion; }
     public Webhooks getWebhooks() { return webhooks; }
     public OptOut getOptout() { return optout; }
@@ -299,4 +318,5 @@ public class GatewayProperties {
     public Events getEvents() { return events; }
     public Gdpr getGdpr() { return gdpr; }
     public Media getMedia() { return media; }
+    public Database getDatabase() { return database; }
 }

@@ -118,9 +118,19 @@ public class SourceBlocker {
         });
     }
 
-    /** Forget every failure and block (tests; an operator's restart does the same). */
-    public void reset() {
+    /**
+     * {@code DELETE /admin/v1/source-blocks}: the operator lifts every block and forgets every failure
+     * on this instance (after a misconfigured secret had a provider blocked); audited. Answers how many
+     * blocks were lifted.
+     */
+    public java.util.Map<String, Object> liftAll() {
+        int lifted = blockedUntil.size();
         failures.clear();
         blockedUntil.clear();
+        if (lifted > 0) { // nothing lifted, nothing to record
+            de.inboxgateway.access.TenantScope.asSystem(() -> audit.record(new AuditLog.Entry(null, "admin.source-blocks-lifted",
+                    "admin", null, null, null, java.util.Map.of("blocksLifted", lifted))));
+        }
+        return java.util.Map.of("blocksLifted", lifted);
     }
 }

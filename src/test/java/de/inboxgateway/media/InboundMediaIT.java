@@ -197,7 +197,7 @@ class InboundMediaIT extends MediaFlows {
         GRAPH.respond(req -> req.path().startsWith("/cdn/") ? FakeProvider.Response.bytes("image/jpeg", corrupted)
                 : FakeProvider.Response.of(200, "{\"url\":\"" + GRAPH.baseUrl() + "/cdn/x\",\"sha256\":\"" + hex(photo) + "\"}"));
         postSigned(whatsappMedia(Fixtures.PHONE_NUMBER_ID, "wamid.sha-1", "image", "1002", photo, null, null, null));
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 count("select count(*) from media where next_attempt_at is not null and lease_until is null and attempts = 1") == 1);
         assertThat(jdbc.queryForObject("select error_message from media", String.class)).contains("sha256");
         assertThat(jdbc.queryForObject("select status from media", String.class)).isEqualTo("pending");

@@ -46,9 +46,9 @@ public class RoutesLintTest {
             assertThat(docs).as(file + " must be a YAML list").isNotNull();
             for (Object doc : docs) {
                 Map<?, ?> node = (Map<?, ?>) doc;
-                for (String kind : List.of("route", "routeConfiguration", "rest")) {
+                for (String kind : List.of("route", "routeConfiguration", "rest", "routeTemplate", "templatedRoute")) {
                     if (node.get(kind) instanceof Map<?, ?> def) {
-                        Object id = def.get("id");
+                        Object id = def.get(kind.equals("templatedRoute") ? "routeId" : "id");
                         if (id == null) {
                             problems.add(file.getFileName() + ": a " + kind + " without id");
                         } else if (!ids.add(id.toString())) {
@@ -76,16 +76,47 @@ public class RoutesLintTest {
         assertThat(routes).isGreaterThan(10);
     }
 
+    /** Names a routeTemplate of the file declares: {{name}} inside it is the template's, not a property. */
+    static Set<String> templateParameters(Path file) throws IOException {
+        Set<String> names = new HashSet<>();
+        for (Object doc : (List<?>) new Yaml().load(Files.readString(file))) {
+            if (((Map<?, ?>) doc).get("routeTemplate") instanceof Map<?, ?> template
+                    && template.get("parameters") instanceof List<?> parameters) {
+                parameters.forEach(p -> names.add(String.valueOf(((Map<?, ?>) p).get("name"))));
+            }
+        }
+        return names;
+    }
+
+    /** The parameter values of every templatedRoute in the file, by parameter name. */
+    static List<Map<String, String>> templatedRoutes(Path file) throws IOException {
+        List<Map<String, String>> routes = new ArrayList<>();
+        for (Object doc : (List<?>) new Yaml().load(Files.readString(file))) {
+            if (((Map<?, ?>) doc).get("templatedRoute") instanceof Map<?, ?> route) {
+                Map<String, String> values = new java.util.HashMap<>();
+                values.put("routeId", String.valueOf(route.get("routeId")));
+                ((List<?>) route.get("parameters")).forEach(p -> values.put(String.valueOf(((Map<?, ?>) p).get("name")),
+                        String.valueOf(((Map<?, ?>) p).get("value"))));
+                routes.add(values);
+            }
+        }
+        return routes;
+    }
+
     @Test
     void everyPlaceholderIsDefined() throws IOException {
         YamlPropertiesFactoryBean yaml = new YamlPropertiesFactoryBean();
         yaml.setResources(new ClassPathResource("application.yaml"));
         Properties defaults = yaml.getObject();
+        // gateway.* settings are declared (with their defaults) in GatewayProperties, which routes read.
+        var declared = new de.inboxgateway.config.GatewayPropertiesSource(new de.inboxgateway.config.GatewayProperties());
         List<String> undefined = new ArrayList<>();
         for (Path file : routeFiles()) {
+            Set<String> templateParameters = templateParameters(file);
             Matcher m = PLACEHOLDER.matcher(Files.readString(file));
             while (m.find()) {
-                if (m.group(2) == null && !defaults.containsKey(m.group(1))) {
+                if (m.group(2) == null && !defaults.containsKey(m.group(1)) && !templateParameters.contains(m.group(1))
+                        && declared.getProperty(m.group(1)) == null) {
                     undefined.add(file.getFileName() + ": {{" + m.group(1) + "}}");
                 }
             }
