@@ -142,7 +142,10 @@ def cpu_seconds(pid):
 
 
 def heap_mb(pid):
-    out = subprocess.run(["jstat", "-gc", str(pid)], capture_output=True, text=True).stdout.split("\n")
+    try:
+        out = subprocess.run(["jstat", "-gc", str(pid)], capture_output=True, text=True).stdout.split("\n")
+    except OSError:  # a JRE without jstat: no heap figure, the rest still runs
+        return float("nan")
     if len(out) < 2 or not out[1].strip():
         return float("nan")
     cols = dict(zip(out[0].split(), out[1].split()))
