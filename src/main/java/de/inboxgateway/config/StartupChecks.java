@@ -19,7 +19,31 @@ public class StartupChecks {
         if (properties.getSandbox().isEnabled() && (environment.matchesProfiles("prod") || environment.matchesProfiles("production"))) {
             throw new IllegalStateException("gateway.sandbox.enabled=true together with a production profile: refusing to start");
         }
+        refuseKnownSecrets(properties, environment.matchesProfiles("dev"));
     }
+
+    /**
+     * The values published in this repository (the dev profile's, the old compose default) protect
+     * nothing: outside the dev profile they stop the start, naming the setting.
+     */
+    static void refuseKnownSecrets(GatewayProperties properties, boolean dev) {
+        if (dev) {
+            return;
+        }
+        if (KNOWN_ADMIN_TOKENS.contains(properties.getAdminToken())) {
+            throw new IllegalStateException("gateway.admin-token is a value published in this repository: set your own "
+                    + "(e.g. openssl rand -base64 24), or run with the dev profile");
+        }
+        if (KNOWN_SECRETS_KEYS.contains(properties.getSecretsKey())) {
+            throw new IllegalStateException("gateway.secrets-key is a value published in this repository: set your own "
+                    + "(openssl rand -base64 32), or run with the dev profile");
+        }
+    }
+
+    private static final java.util.Set<String> KNOWN_ADMIN_TOKENS = java.util.Set.of("dev-admin-token-change-me",
+            "local-admin-token-change-me");
+    private static final java.util.Set<String> KNOWN_SECRETS_KEYS = java.util.Set.of(
+            "ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhISE=");
 
     @EventListener(ApplicationReadyEvent.class)
     public void report() {
