@@ -32,13 +32,20 @@ public class TenantScopeInterceptor implements InterceptStrategy {
                 // items, the transaction a `transacted` error handler opens before the next step)
                 // after this call has returned, on this thread, and it must still see the tenant.
                 TenantScope.enter(exchange);
-                if (exchange.getProperty(CLEANUP) == null) {
-                    exchange.setProperty(CLEANUP, Boolean.TRUE);
+                // Per exchange, not per copy: a split item or a seda copy inherits the properties, and
+                // must still clear the thread it ran on.
+                if (!exchange.getExchangeId().equals(exchange.getProperty(CLEANUP))) {
+                    exchange.setProperty(CLEANUP, exchange.getExchangeId());
                     // …and when the exchange is done, its thread goes back to its pool with no tenant.
                     exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
                         @Override
                         public void onDone(Exchange done) {
                             TenantScope.leave();
+                        }
+
+                        @Override
+                        public boolean allowHandover() {
+                            return false; // clear this thread, never the thread of a copy handed on
                         }
                     });
                 }

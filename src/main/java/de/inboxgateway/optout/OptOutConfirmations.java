@@ -42,10 +42,11 @@ public class OptOutConfirmations {
                 () -> load(messages.pendingConfirmations(clock.instant().minus(SWEEP_GRACE), 100)));
     }
 
+    /** Only what nobody attempted yet: the nudge and the sweeper may both name one confirmation. */
     private List<OutboundMessage> load(List<Long> ids) {
         List<OutboundMessage> out = new ArrayList<>();
         for (long id : ids) {
-            messages.findConfirmation(id).ifPresent(row -> out.add(OutboundMessage.queuedConfirmation(row.id(),
+            messages.findConfirmation(id).filter(row -> row.attemptedAt() == null).ifPresent(row -> out.add(OutboundMessage.queuedConfirmation(row.id(),
                     row.tenantId(), Channel.parse(row.channel()), row.channelId(), row.conversationId(), row.recipient(),
                     row.text())));
         }

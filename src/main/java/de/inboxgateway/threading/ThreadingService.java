@@ -71,7 +71,11 @@ public class ThreadingService {
     public record Threaded(long conversationId, boolean conversationCreated, Long messageId, boolean duplicate) {
     }
 
-    /** Where a queued opt-out confirmation goes once its transaction committed (routes/optout-confirmations). */
+    /**
+     * Where a queued opt-out confirmation goes once its transaction committed (routes/optout-confirmations).
+     * Asynchronous on purpose: a synchronous route call from here would run (and clear) its own tenant
+     * scope on this thread in the middle of the webhook's work.
+     */
     static final String CONFIRMATIONS = "seda:optout-confirmations";
 
     @Transactional
