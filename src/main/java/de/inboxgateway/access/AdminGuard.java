@@ -22,7 +22,7 @@ public class AdminGuard {
     }
 
     public void require(Exchange exchange) {
-        String token = ApiKeyGuard.bearer(exchange.getMessage().getHeader("Authorization", String.class));
+        String token = ApiKeyGuard.bearer(ApiKeyGuard.authorizationHeader(exchange));
         exchange.getMessage().removeHeader("Authorization");
         if (expectedDigest == null) {
             throw new GatewayException.NotAuthenticated("the admin API is disabled: gateway.admin-token is not set");

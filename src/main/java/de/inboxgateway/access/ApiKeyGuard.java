@@ -21,7 +21,7 @@ public class ApiKeyGuard {
     }
 
     public void require(Exchange exchange, String scope) {
-        String key = bearer(exchange.getMessage().getHeader("Authorization", String.class));
+        String key = bearer(authorizationHeader(exchange));
         // The token goes no further than this step: not into logs, not back as a response header.
         exchange.getMessage().removeHeader("Authorization");
         if (key == null) {
@@ -38,6 +38,16 @@ public class ApiKeyGuard {
     public ApiPrincipal authenticate(String key) {
         return TenantScope.asSystem(() -> keys.findActive(key)) // a key is looked up before its tenant is known
                 .orElseThrow(() -> new GatewayException.NotAuthenticated("unknown or revoked API key"));
+    }
+
+    /**
+     * The real request header only: platform-http also turns query parameters into message headers,
+     * and a key in a URL ends up in proxy and browser logs, so {@code ?Authorization=…} counts as none.
+     */
+    static String authorizationHeader(Exchange exchange) {
+        jakarta.servlet.http.HttpServletRequest request = exchange.getMessage()
+                .getHeader("CamelHttpServletRequest", jakarta.servlet.http.HttpServletRequest.class);
+        return request == null ? null : request.getHeader("Authorization");
     }
 
     static String bearer(String header) {

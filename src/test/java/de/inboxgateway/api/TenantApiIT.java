@@ -216,4 +216,17 @@ class TenantApiIT extends GatewayTest {
         assertThat(api(mueller, "/api/v1/audit?since=yesterday").code()).isEqualTo("INVALID_REQUEST");
         assertThat(Map.of()).isEmpty();
     }
+
+    @Test
+    void credentialsInTheQueryStringCountAsNone() {
+        TestTenant t = tenant("query");
+        assertThat(api(t, "/api/v1/conversations").status()).isEqualTo(200);
+        String key = java.net.URLEncoder.encode("Bearer " + t.apiKey(), java.nio.charset.StandardCharsets.UTF_8);
+        Http.Response viaQuery = http.get("/api/v1/conversations?Authorization=" + key);
+        assertThat(viaQuery.status()).isEqualTo(401);
+        assertThat(viaQuery.code()).isEqualTo("UNAUTHENTICATED");
+        String admin = java.net.URLEncoder.encode("Bearer " + ADMIN_TOKEN, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(http.get("/admin/v1/tenants?Authorization=" + admin).status()).isEqualTo(401);
+        assertThat(http.get("/admin/v1/tenants", "Authorization", "Bearer " + ADMIN_TOKEN).status()).isEqualTo(200);
+    }
 }
