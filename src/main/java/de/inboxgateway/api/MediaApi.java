@@ -132,11 +132,10 @@ public class MediaApi {
         InputStream bytes = null;
         if (!notModified && !"HEAD".equals(method)) {
             try {
-                bytes = store.open(row.storageKey()); // first: a missing file must not leave 200 headers behind
+                bytes = store.openFor(exchange, row.storageKey()); // first: a missing file leaves no 200 headers
             } catch (MediaStore.NotFoundException e) {
                 throw ApiException.notFound("the file of media " + row.id() + " is missing from the store");
             }
-            closeWhenDone(exchange, bytes);
         }
         message.removeHeaders("*");
         String type = MediaTypes.servedAs(row.mimeType());
@@ -160,22 +159,5 @@ public class MediaApi {
             response.setContentLengthLong(row.size());
         }
         message.setBody(bytes); // null for HEAD
-    }
-
-    /**
-     * platform-http copies a stream body to the caller but never closes it: done here, when the answer
-     * is written or the caller went away (an S3 connection would otherwise stay taken).
-     */
-    private static void closeWhenDone(Exchange exchange, InputStream bytes) {
-        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
-            @Override
-            public void onDone(Exchange done) {
-                try {
-                    bytes.close();
-                } catch (IOException ignored) {
-                    // nothing more to release
-                }
-            }
-        });
     }
 }

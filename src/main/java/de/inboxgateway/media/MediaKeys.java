@@ -17,7 +17,7 @@ public final class MediaKeys {
     }
 
     /** True for keys this class makes; stores refuse anything else. */
-    public static boolean valid(String key) {
+    private static boolean valid(String key) {
         return key != null && key.matches("t[0-9]{1,19}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     }
 

@@ -12,7 +12,6 @@ public record MediaRow(UUID id, long tenantId, String origin, Long messageId, St
                        String providerUrl, String providerSha256, String storageKey, int attempts,
                        Instant createdAt, Instant storedAt) {
 
-    public static final String PENDING = "pending";
     public static final String STORED = "stored";
     public static final String FAILED = "failed";
     public static final String REJECTED = "rejected";

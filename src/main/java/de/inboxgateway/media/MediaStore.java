@@ -21,6 +21,26 @@ public interface MediaStore {
     /** The stored bytes; the caller closes the stream. */
     InputStream open(String key) throws IOException;
 
+    /**
+     * The stored bytes for as long as an exchange runs: closed when it completes, however it ends
+     * (platform-http and camel-http read a stream body but never close it; an S3 connection would
+     * otherwise stay taken).
+     */
+    default InputStream openFor(org.apache.camel.Exchange exchange, String key) throws IOException {
+        InputStream in = open(key);
+        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+            @Override
+            public void onDone(org.apache.camel.Exchange done) {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // nothing more to release
+                }
+            }
+        });
+        return in;
+    }
+
     /** Removes the object; true if there was one. Removing a missing key is not an error. */
     boolean delete(String key) throws IOException;
 

@@ -131,17 +131,7 @@ public class GraphMedia {
         MediaRow media = m.media();
         ChannelConfig channel = channels.byId(m.channelId())
                 .orElseThrow(() -> ApiException.conflict("CHANNEL_NOT_CONFIGURED", "channel " + m.channelId() + " is gone"));
-        InputStream file = store.open(media.storageKey());
-        exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
-            @Override
-            public void onDone(Exchange done) {
-                try {
-                    file.close();
-                } catch (IOException ignored) {
-                    // nothing to release beyond the file handle
-                }
-            }
-        });
+        InputStream file = store.openFor(exchange, media.storageKey());
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_METHOD, "POST");
