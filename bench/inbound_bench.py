@@ -171,6 +171,7 @@ def main():
     ap.add_argument("--concurrency", default="1,8,32")
     ap.add_argument("--smoke", action="store_true", help="a few hundred webhooks, no pgbench, no docs")
     ap.add_argument("--xmx", default="512m")
+    ap.add_argument("--java-opt", action="append", default=[], help="extra JVM option (repeatable), e.g. for a JFR recording")
     args = ap.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
     seconds, max_count = args.seconds, 10 ** 9
@@ -183,7 +184,7 @@ def main():
     media = tempfile.mkdtemp(prefix="bench-media-")
     psql("postgres", "drop database if exists %s with (force)" % DB)
     log = open(os.path.join(media, "gateway.log"), "w")
-    gw = subprocess.Popen(["java", "-Xmx" + args.xmx, "-jar", jars[0], "--server.port=%d" % port,
+    gw = subprocess.Popen(["java", "-Xmx" + args.xmx] + args.java_opt + ["-jar", jars[0], "--server.port=%d" % port,
                            "--gateway.events.port=%d" % events,
                            "--spring.datasource.url=jdbc:postgresql://localhost:5432/" + DB,
                            "--gateway.admin-token=bench-admin-token-0123",
@@ -225,7 +226,8 @@ def main():
         screen = Screen(events, tenants[0]["slug"], tenants[0]["key"])
         screen.start()
         sent_at = {}
-        drive(port, tenants[:1], 4, 3, 300, sent_at)  # warm-up
+        # warm-up: long enough for the JIT to compile the webhook path, or the first level measures it
+        drive(port, tenants, 8, 2 if args.smoke else 15, 300 if args.smoke else 10 ** 9, sent_at)
         for label, group in (("1 tenant", tenants[:1]), ("16 tenants", tenants)):
             for c in levels:
                 sent_at.clear()

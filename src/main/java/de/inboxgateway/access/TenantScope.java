@@ -59,6 +59,19 @@ public final class TenantScope {
         });
     }
 
+    /**
+     * Runs work for the tenant an exchange is bound to, then restores what the thread had: for a route
+     * called with a copy of that exchange on another thread, whose first step may open a transaction
+     * before any step has set the scope.
+     */
+    public static void as(Exchange exchange, Runnable work) {
+        String scope = exchange.getProperty(PROPERTY, String.class);
+        within(scope == null ? "" : scope, () -> {
+            work.run();
+            return null;
+        });
+    }
+
     /** Runs cross-tenant system work, then restores what the thread had. */
     public static <T> T asSystem(Supplier<T> work) {
         return within(SYSTEM, work);
@@ -96,7 +109,11 @@ public final class TenantScope {
 
     private static <T> T within(String scope, Supplier<T> work) {
         String before = CURRENT.get();
-        CURRENT.set(scope);
+        if (scope.isEmpty()) {
+            CURRENT.remove();
+        } else {
+            CURRENT.set(scope);
+        }
         try {
             return work.get();
         } finally {

@@ -226,12 +226,27 @@ public class GatewayProperties {
         /** Reverse proxies whose X-Forwarded-For is believed (exact addresses). Empty: none. */
         private List<String> trustedProxies = List.of();
         private final Block block = new Block();
+        private final GroupCommit groupCommit = new GroupCommit();
 
+        public GroupCommit getGroupCommit() { return groupCommit; }
         public long getMaxBodyBytes() { return maxBodyBytes; }
         public void setMaxBodyBytes(long maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }
         public List<String> getTrustedProxies() { return trustedProxies; }
         public void setTrustedProxies(List<String> trustedProxies) { this.trustedProxies = trustedProxies; }
         public Block getBlock() { return block; }
+    }
+
+    /** Webhooks that arrive together share one transaction; each is answered after its commit. */
+    public static class GroupCommit {
+        /** Most webhooks in one transaction; 1 gives each webhook its own transaction. */
+        private int maxBatch = 64;
+        /** Transactions committing at the same time, each on its own pooled connection. */
+        private int workers = 4;
+
+        public int getMaxBatch() { return maxBatch; }
+        public void setMaxBatch(int maxBatch) { this.maxBatch = maxBatch; }
+        public int getWorkers() { return workers; }
+        public void setWorkers(int workers) { this.workers = workers; }
     }
 
     /** Blocking a source address after repeated signature failures. */

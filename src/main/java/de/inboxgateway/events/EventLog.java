@@ -14,6 +14,7 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import de.inboxgateway.access.ConnectionScope;
 import de.inboxgateway.support.Text;
 
 /**
@@ -22,7 +23,9 @@ import de.inboxgateway.support.Text;
  * Events are buffered during the transaction and written just before its commit: only then is the
  * tenant row locked to take the next ids, which keeps ids increasing per tenant in commit order (a
  * client resuming with ?since= never misses one) while holding the lock for the shortest time.
- * The NOTIFY in the same transaction wakes every instance's feed once the commit is done.
+ * The NOTIFY in the same transaction wakes every instance's feed once the commit is done. A group
+ * commit's transaction thus takes each tenant's lock once and sends one NOTIFY per tenant for all
+ * the webhooks it holds.
  */
 @Component("eventLog")
 public class EventLog {
@@ -31,8 +34,11 @@ public class EventLog {
     private final NamedParameterJdbcTemplate jdbc;
     private final ObjectMapper mapper;
     private final TransactionTemplate transactions;
+    private final ConnectionScope scope;
 
-    public EventLog(NamedParameterJdbcTemplate jdbc, ObjectMapper mapper, TransactionTemplate transactions) {
+    public EventLog(NamedParameterJdbcTemplate jdbc, ObjectMapper mapper, TransactionTemplate transactions,
+                    ConnectionScope scope) {
+        this.scope = scope;
         this.jdbc = jdbc;
         this.mapper = mapper;
         this.transactions = transactions;
@@ -74,6 +80,7 @@ public class EventLog {
             byTenant.computeIfAbsent(e.tenantId(), k -> new ArrayList<>()).add(e);
         }
         byTenant.forEach((tenantId, list) -> {
+            scope.enterIfRescoped(tenantId); // a group commit's transaction serves several tenants
             long last = jdbc.queryForObject("update tenant set event_seq = event_seq + :n where id = :id returning event_seq",
                     Map.of("n", list.size(), "id", tenantId), Long.class);
             long id = last - list.size();

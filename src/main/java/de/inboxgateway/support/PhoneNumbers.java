@@ -11,6 +11,10 @@ import org.springframework.stereotype.Component;
 public class PhoneNumbers {
 
     private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private static final java.util.regex.Pattern BARE_DIGITS = java.util.regex.Pattern.compile("\\d{6,15}");
+    /** Parsing is the costliest step of a webhook, and the same residents write again and again. */
+    private static final int CACHE_SIZE = 10_000;
+    private final java.util.Map<String, String> fromProviderCache = new java.util.concurrent.ConcurrentHashMap<>();
     private final String defaultRegion;
 
     public PhoneNumbers(GatewayProperties properties) {
@@ -41,8 +45,21 @@ public class PhoneNumbers {
         if (raw == null) {
             return null;
         }
+        String known = fromProviderCache.get(raw);
+        if (known != null) {
+            return known;
+        }
+        String normalized = parseFromProvider(raw);
+        if (fromProviderCache.size() >= CACHE_SIZE) {
+            fromProviderCache.clear(); // a bound, not an LRU: a flood of new numbers only starts it over
+        }
+        fromProviderCache.put(raw, normalized);
+        return normalized;
+    }
+
+    private String parseFromProvider(String raw) {
         String candidate = raw.strip();
-        if (candidate.matches("\\d{6,15}")) {
+        if (BARE_DIGITS.matcher(candidate).matches()) {
             candidate = "+" + candidate;
         }
         try {

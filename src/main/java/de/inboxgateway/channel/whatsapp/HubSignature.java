@@ -17,6 +17,14 @@ import javax.crypto.spec.SecretKeySpec;
 public final class HubSignature {
 
     private static final String PREFIX = "sha256=";
+    /** Mac.getInstance looks the provider up each time; one instance per thread is re-keyed instead. */
+    private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
 
     private HubSignature() {
     }
@@ -40,10 +48,10 @@ public final class HubSignature {
 
     private static byte[] hmac(String secret, byte[] body) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = MAC.get();
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             return mac.doFinal(body);
-        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+        } catch (InvalidKeyException e) {
             throw new IllegalStateException(e);
         }
     }
