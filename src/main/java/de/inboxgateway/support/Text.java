@@ -37,6 +37,29 @@ public final class Text {
         return clean == null || clean.length() <= max ? clean : clean.substring(0, max) + "…";
     }
 
+    /**
+     * What a caller sent, made safe to quote in a log line or an audit entry: control characters
+     * (line breaks included, C1 and the Unicode line separators too) become visible escapes such as
+     * {@code \u000a}, so nobody can forge a line; then at most {@code max} characters.
+     */
+    public static String forLog(String s, int max) {
+        String clean = clean(s);
+        if (clean == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(Math.min(clean.length(), max) + 8);
+        int i = 0;
+        for (; i < clean.length() && out.length() < max; i++) {
+            char c = clean.charAt(i);
+            if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029') {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return i < clean.length() ? out.append('…').toString() : out.toString();
+    }
+
     private static String pairedSurrogates(String s) {
         StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {

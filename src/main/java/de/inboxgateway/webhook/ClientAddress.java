@@ -16,7 +16,9 @@ import de.inboxgateway.config.GatewayProperties;
 @Component
 public final class ClientAddress {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClientAddress.class);
     private final List<String> trustedProxies;
+    private final java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
 
     public ClientAddress(GatewayProperties properties) {
         this.trustedProxies = properties.getWebhooks().getTrustedProxies();
@@ -24,7 +26,22 @@ public final class ClientAddress {
 
     /** The client address of a request arriving through platform-http. */
     public String of(Exchange exchange) {
-        return of(exchange.getMessage().getHeader("CamelHttpServletRequest", HttpServletRequest.class), trustedProxies);
+        HttpServletRequest request = exchange.getMessage().getHeader("CamelHttpServletRequest", HttpServletRequest.class);
+        warnOnceIfProxiedButNotTrusted(request);
+        return of(request, trustedProxies);
+    }
+
+    /**
+     * A proxy that is not configured as trusted makes every client behind it one address: its
+     * failures would then be counted (and blocked) together. Said once, at the first such request.
+     */
+    void warnOnceIfProxiedButNotTrusted(HttpServletRequest request) {
+        if (request != null && request.getHeader("X-Forwarded-For") != null
+                && !trustedProxies.contains(request.getRemoteAddr()) && warned.compareAndSet(false, true)) {
+            LOG.warn("a request came with X-Forwarded-For from {}, which is not in gateway.webhooks.trusted-proxies: "
+                    + "the header is ignored and everything behind that peer counts as one address for blocking",
+                    de.inboxgateway.support.Text.forLog(request.getRemoteAddr(), 64));
+        }
     }
 
     public static String of(HttpServletRequest request, List<String> trustedProxies) {

@@ -3,6 +3,8 @@ package de.inboxgateway.webhook;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
+
+import de.inboxgateway.support.Text;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -28,13 +30,15 @@ public class RejectedWebhooks {
         if (e == null) {
             return;
         }
-        String source = clientAddress.of(exchange); // the real client, not the proxy
-        LOG.warn("webhook rejected: channel={} source={} reason={}", e.channel(), source, e.reason());
+        String source = Text.forLog(clientAddress.of(exchange), 64); // the real client, not the proxy
+        // Everything quoted here came from the caller: escaped (no forged log lines) and bounded.
+        String reason = Text.forLog(e.reason(), 300);
+        String path = Text.forLog(String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_URI)), 120);
+        LOG.warn("webhook rejected: channel={} source={} reason={}", e.channel(), source, reason);
         try {
             // Written for the tenant the request claimed, before any tenant was verified: system work.
             TenantScope.asSystem(() -> audit.record(new AuditLog.Entry(e.tenantId(), "webhook.signature-invalid",
-                    "provider-webhook", e.channel().wire(), null, source, Map.of("reason", e.reason(),
-                            "path", String.valueOf(exchange.getMessage().getHeader(Exchange.HTTP_URI))))));
+                    "provider-webhook", e.channel().wire(), null, source, Map.of("reason", reason, "path", path))));
         } catch (RuntimeException storageDown) {
             // The 401 stands even when the trail cannot be written; the log line above keeps the facts.
             LOG.error("could not write the audit entry for a rejected webhook: {}", storageDown.getMessage());

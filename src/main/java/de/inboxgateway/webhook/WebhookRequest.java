@@ -34,4 +34,12 @@ public final class WebhookRequest {
         String query = exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class);
         return (path == null ? "" : path) + (query == null ? "" : "?" + query);
     }
+
+    /** The path alone, for messages that are logged or audited: the query is the caller's free text. */
+    public static String path(Exchange exchange) {
+        String full = pathAndQuery(exchange);
+        int q = full.indexOf('?');
+        String path = q < 0 ? full : full.substring(0, q);
+        return path.length() > 100 ? path.substring(0, 100) + "…" : path;
+    }
 }

@@ -39,11 +39,14 @@ class SourceBlockingIT extends GatewayTest {
             assertThat(from("203.0.113.7", body, bad).status()).isEqualTo(401);
         }
 
-        Http.Response blocked = from("203.0.113.7", body, good);
+        Http.Response blocked = from("203.0.113.7", body, bad);
         assertThat(blocked.status()).isEqualTo(429);
         assertThat(blocked.code()).isEqualTo("SOURCE_BLOCKED");
         assertThat(blocked.headers().firstValue("Retry-After")).isPresent();
-        assertThat(count("select count(*) from message")).isZero();
+        // A valid signature is never blocked: it is verified before the block is looked at, so bogus
+        // requests naming a tenant's number cannot lock out that number's real webhooks.
+        assertThat(from("203.0.113.7", body, good).status()).isEqualTo(200);
+        assertThat(count("select count(*) from message")).isEqualTo(1);
         // Another source is not affected, and neither is an SMS from elsewhere.
         assertThat(from("203.0.113.8", body, good).status()).isEqualTo(200);
         assertThat(postTwilioFixture("/webhooks/sms", "sms/inbound-sms.form.txt").status()).isEqualTo(200);
@@ -59,7 +62,7 @@ class SourceBlockingIT extends GatewayTest {
                 .isEqualTo(10);
         // The block ends after its time (gateway.webhooks.block.duration, 10 minutes).
         clock.set(java.time.Instant.now().plus(java.time.Duration.ofMinutes(11)));
-        assertThat(from("203.0.113.7", body, good).status()).isEqualTo(200);
+        assertThat(from("203.0.113.7", body, bad).status()).isEqualTo(401);
     }
 
     @Test
@@ -85,9 +88,49 @@ class SourceBlockingIT extends GatewayTest {
             assertThat(from("198.51.100.1", body, bad).status()).isEqualTo(401);
         }
         assertThat(from("198.51.100.1", body, good).status()).isEqualTo(200);
-        // …and they did count: the tenth blocks.
+        // …and they did count: the tenth blocks further failures, never a valid signature.
         assertThat(from("198.51.100.1", body, bad).status()).isEqualTo(401);
+        assertThat(from("198.51.100.1", body, bad).status()).isEqualTo(429);
         assertThat(from("198.51.100.1", Fixtures.bytes("whatsapp/status-read.json"),
-                Fixtures.hubSignature("whatsapp/status-read.json")).status()).isEqualTo(429);
+                Fixtures.hubSignature("whatsapp/status-read.json")).status()).isEqualTo(200);
+    }
+
+    @Test
+    void bogusSmsNamingATenantsNumberNeverBlockTwiliosRealWebhooks() {
+        // Behind one proxy every request has the same address: ten forged posts for mueller's number…
+        for (int i = 0; i < 10; i++) {
+            assertThat(postTwilioSigned("/webhooks/sms", Map.of("MessageSid", String.format("SMf%031d", i),
+                    "From", "+4917611111111", "To", Fixtures.TWILIO_NUMBER, "Body", "x",
+                    "AccountSid", Fixtures.ACCOUNT_SID), "forged-token").status()).isEqualTo(401);
+        }
+        assertThat(postTwilioSigned("/webhooks/sms", Map.of("MessageSid", String.format("SMf%031d", 99),
+                "From", "+4917611111111", "To", Fixtures.TWILIO_NUMBER, "Body", "x",
+                "AccountSid", Fixtures.ACCOUNT_SID), "forged-token").status()).isEqualTo(429);
+        // …and Twilio's real, signed webhooks for that number still arrive.
+        assertThat(postTwilioFixture("/webhooks/sms", "sms/inbound-sms.form.txt").status()).isEqualTo(200);
+        assertThat(postTwilioFixture("/webhooks/sms/status", "sms/status-delivered.form.txt").status()).isEqualTo(200);
+        // The rejection reason names the path, never the caller's query string.
+        assertThat(jdbc.queryForList("select detail::text from audit_entry where type = 'webhook.signature-invalid'",
+                String.class)).allSatisfy(detail -> assertThat(detail).contains("/webhooks/sms").doesNotContain("?"));
+    }
+
+    @Test
+    void aClaimedNumberCannotForgeLogLines() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(de.inboxgateway.webhook.RejectedWebhooks.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+                new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        logger.addAppender(seen);
+        try {
+            String forged = "1\\n2026-11-30 INFO de.inboxgateway admin token accepted\\u2028";
+            byte[] body = whatsappText(forged, "4917611111111", "wamid.forged", 1772445600L, "x").getBytes(StandardCharsets.UTF_8);
+            assertThat(from("192.0.2.50", body, HubSignature.sign("guess", body)).status()).isEqualTo(401);
+            assertThat(seen.list).hasSize(1);
+            String line = seen.list.get(0).getFormattedMessage();
+            assertThat(line).contains("1\\u000a2026-11-30 INFO").doesNotContain("\n", "\u2028");
+        } finally {
+            logger.detachAppender(seen);
+        }
     }
 }

@@ -23,4 +23,15 @@ class TextTest {
         assertThat(Text.clean("\uD83D\uDC4D")).isEqualTo("\uD83D\uDC4D");
         assertThat(Text.truncate("abcdef", 3)).isEqualTo("abc…");
     }
+
+    @Test
+    void whatACallerSentCannotForgeALogLine() {
+        String forged = "398765432109876\n2026-11-30T10:00:00Z INFO admin login ok\r\u2028\u0085\u001b[31m";
+        String quoted = Text.forLog(forged, 200);
+        assertThat(quoted).doesNotContain("\n", "\r", "\u2028", "\u0085", "\u001b")
+                .isEqualTo("398765432109876\\u000a2026-11-30T10:00:00Z INFO admin login ok\\u000d\\u2028\\u0085\\u001b[31m");
+        assertThat(Text.forLog("x".repeat(5000), 40)).hasSize(41).endsWith("…");
+        assertThat(Text.forLog("Müller ✓", 40)).isEqualTo("Müller ✓");
+        assertThat(Text.forLog(null, 40)).isNull();
+    }
 }

@@ -66,19 +66,21 @@ public class TwilioSignatureVerifier {
         if (number == null || number.isBlank()) {
             throw new SignatureInvalidException(Channel.SMS, null, "form has no " + businessNumberParam);
         }
-        String e164 = Text.truncate(phones.fromProvider(number), 40);
-        blocker.check(exchange, e164);
-        ChannelConfig channel = channels.smsByNumber(e164).orElseThrow(() ->
-                new SignatureInvalidException(Channel.SMS, null, e164, "unknown business number " + e164));
+        String e164 = Text.forLog(phones.fromProvider(number), 40);
+        ChannelConfig channel = channels.smsByNumber(e164).orElse(null);
         String url = publicBaseUrl + WebhookRequest.pathAndQuery(exchange);
-        if (!TwilioSignature.matches(channel.secrets().authToken(), url, form.params(), signature)) {
-            throw new SignatureInvalidException(Channel.SMS, channel.tenantId(), e164,
-                    "signature does not verify for " + url + " with the auth token of " + e164);
+        if (channel == null || !TwilioSignature.matches(channel.secrets().authToken(), url, form.params(), signature)) {
+            // Only failures meet the block: a valid signature is never blocked (verified first).
+            blocker.check(exchange, e164);
+            throw channel == null
+                    ? new SignatureInvalidException(Channel.SMS, null, e164, "unknown business number " + e164)
+                    : new SignatureInvalidException(Channel.SMS, channel.tenantId(), e164,
+                            "signature does not verify for " + WebhookRequest.path(exchange) + " with the auth token of " + e164);
         }
         String accountSid = form.first("AccountSid");
         if (accountSid != null && channel.accountSid() != null && !accountSid.equals(channel.accountSid())) {
             throw new SignatureInvalidException(Channel.SMS, channel.tenantId(), e164,
-                    "AccountSid " + Text.truncate(accountSid, 40) + " is not the account of " + e164);
+                    "AccountSid " + Text.forLog(accountSid, 40) + " is not the account of " + e164);
         }
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.of(e164, channel));
         TenantScope.bind(exchange, channel.tenantId());

@@ -65,15 +65,18 @@ public class WhatsappSignatureVerifier {
                 if (!id.isTextual() || verified.containsKey(id.asText())) {
                     continue;
                 }
-                String claimed = Text.truncate(id.asText(), 40);
-                blocker.check(exchange, claimed);
-                ChannelConfig channel = channels.whatsappByPhoneNumberId(id.asText()).orElseThrow(() ->
-                        new SignatureInvalidException(Channel.WHATSAPP, null, claimed, "unknown phone_number_id " + claimed));
-                if (!HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
-                    throw new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(), claimed,
-                            "signature does not verify with the app secret of phone_number_id " + claimed);
+                String claimed = Text.forLog(id.asText(), 40);
+                ChannelConfig channel = channels.whatsappByPhoneNumberId(id.asText()).orElse(null);
+                if (channel != null && HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
+                    verified.put(id.asText(), channel); // a valid signature is never blocked
+                    continue;
                 }
-                verified.put(id.asText(), channel);
+                // Only failures meet the block: bogus requests naming a number cannot lock out its real webhooks.
+                blocker.check(exchange, claimed);
+                throw channel == null
+                        ? new SignatureInvalidException(Channel.WHATSAPP, null, claimed, "unknown phone_number_id " + claimed)
+                        : new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(), claimed,
+                                "signature does not verify with the app secret of phone_number_id " + claimed);
             }
         }
         if (verified.isEmpty()) {
