@@ -35,6 +35,9 @@ public class ContactsApi {
         this.clock = clock;
     }
 
+    /** A person has a few numbers; the bound also keeps one upsert far below PostgreSQL's parameter limit. */
+    static final int MAX_PHONES = 20;
+
     public record ContactRequest(String name, String role, List<String> phones, String unitRef) {
     }
 
@@ -46,6 +49,9 @@ public class ContactsApi {
         ContactRequest req = json.read(body, ContactRequest.class);
         if (req.role() != null && !ROLES.contains(req.role())) {
             throw ApiException.invalid("role must be 'resident' or 'owner'");
+        }
+        if (req.phones() != null && req.phones().size() > MAX_PHONES) {
+            throw ApiException.invalid("phones holds at most " + MAX_PHONES + " numbers");
         }
         Set<String> normalized = new LinkedHashSet<>();
         for (String phone : req.phones() == null ? List.<String>of() : req.phones()) {

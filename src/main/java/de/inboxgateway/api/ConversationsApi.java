@@ -50,7 +50,7 @@ public class ConversationsApi {
                        @Header("channel") String channel, @Header("phone") String phone,
                        @Header("limit") String limit, @Header("cursor") String cursor) {
         int size = Cursor.limit(limit, paging);
-        Cursor.Position after = Cursor.decode(cursor);
+        Cursor.Position after = Cursor.decodeTimed(cursor);
         List<ConversationRow> rows = conversations.list(principal.tenantId(),
                 channel == null || channel.isBlank() ? null : Channel.parse(channel),
                 phone == null || phone.isBlank() ? null : phones.toE164(phone),
@@ -75,7 +75,7 @@ public class ConversationsApi {
                            @Header("id") String id, @Header("limit") String limit, @Header("cursor") String cursor) {
         ConversationRow conversation = require(principal, id);
         int size = Cursor.limit(limit, paging);
-        Cursor.Position before = Cursor.decode(cursor);
+        Cursor.Position before = Cursor.decodeId(cursor);
         List<MessageRow> rows = messages.listByConversation(principal.tenantId(), conversation.id(),
                 before == null ? null : before.id(), size + 1);
         String next = null;

@@ -21,15 +21,33 @@ public final class Cursor {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
-    public static Position decode(String cursor) {
+    /** A cursor of a list ordered by time, then id (conversations): both parts must be there. */
+    public static Position decodeTimed(String cursor) {
+        return decode(cursor, true);
+    }
+
+    /** A cursor of a list ordered by id alone (messages). */
+    public static Position decodeId(String cursor) {
+        return decode(cursor, false);
+    }
+
+    private static Position decode(String cursor, boolean timed) {
         if (cursor == null || cursor.isBlank()) {
             return null;
         }
         try {
-            String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+            String raw = new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8);
             int bar = raw.indexOf('|');
-            Instant at = bar == 0 ? null : Instant.parse(raw.substring(0, bar));
-            return new Position(at, Long.parseLong(raw.substring(bar + 1)));
+            // Exactly the shape encode() writes for this list; anything else is a crafted cursor (400).
+            if (bar < 0 || (bar == 0) == timed) {
+                throw new IllegalArgumentException("wrong shape");
+            }
+            Instant at = timed ? Instant.parse(raw.substring(0, bar)) : null;
+            long id = Long.parseLong(raw.substring(bar + 1));
+            if (id < 1) {
+                throw new IllegalArgumentException("not an id");
+            }
+            return new Position(at, id);
         } catch (RuntimeException e) {
             throw ApiException.invalid("cursor is not one this API handed out");
         }

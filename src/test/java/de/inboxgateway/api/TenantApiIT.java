@@ -54,6 +54,15 @@ class TenantApiIT extends GatewayTest {
     @Test
     void contactInputErrorsHaveStableCodes() {
         assertThat(putContact(mueller, "R-1", "{\"phones\":[\"not a number\"]}").code()).isEqualTo("INVALID_PHONE");
+        // An unbounded list would reach PostgreSQL's 65,535-parameter limit (a 500); it is a 400 long before.
+        StringBuilder many = new StringBuilder("{\"phones\":[");
+        for (int i = 0; i < 70_000; i++) {
+            many.append(i == 0 ? "" : ",").append("\"+49176").append(10_000_000 + i).append('"');
+        }
+        Http.Response tooMany = putContact(mueller, "R-1", many.append("]}").toString());
+        assertThat(tooMany.status()).isEqualTo(400);
+        assertThat(tooMany.code()).isEqualTo("INVALID_REQUEST");
+        assertThat(tooMany.json().path("message").asText()).contains("at most 20");
         assertThat(putContact(mueller, "R-1", "{\"role\":\"landlord\"}").code()).isEqualTo("INVALID_REQUEST");
         assertThat(putContact(mueller, "R-1", "{\"phones\":\"+4917612345678\"}").code()).isEqualTo("INVALID_REQUEST");
         Http.Response broken = putContact(mueller, "R-1", "{broken");
@@ -113,6 +122,12 @@ class TenantApiIT extends GatewayTest {
         assertThat(api(mueller, "/api/v1/conversations?limit=0").code()).isEqualTo("INVALID_REQUEST");
         assertThat(api(mueller, "/api/v1/conversations?limit=abc").code()).isEqualTo("INVALID_REQUEST");
         assertThat(api(mueller, "/api/v1/conversations?cursor=%21%21").code()).isEqualTo("INVALID_REQUEST");
+        // Cursors that decode but have the wrong shape for the list: 400, never a 500.
+        for (String crafted : List.of("fDU", "fA", "NXw", "MjAyNi0xMS0zMFQwMDowMDowMFp8LTE")) {
+            Http.Response r = api(mueller, "/api/v1/conversations?cursor=" + crafted);
+            assertThat(r.status()).as(crafted).isEqualTo(400);
+            assertThat(r.code()).isEqualTo("INVALID_REQUEST");
+        }
         assertThat(api(mueller, "/api/v1/conversations?phone=xyz").code()).isEqualTo("INVALID_PHONE");
     }
 
@@ -136,6 +151,9 @@ class TenantApiIT extends GatewayTest {
                 + first.json().path("nextCursor").asText());
         assertThat(second.json().path("items")).hasSize(1);
         assertThat(second.json().path("nextCursor").isNull()).isTrue();
+        // A conversation list's cursor (time|id) is not a message cursor: 400, not a 500.
+        assertThat(api(mueller, "/api/v1/conversations/" + id + "/messages?cursor=MjAyNi0xMS0zMFQwMDowMDowMFp8NQ").status())
+                .isEqualTo(400);
     }
 
     @Test
