@@ -83,12 +83,8 @@ public class ErasureApi {
                   and (payload #> '{message,textPreview}' is not null or payload #> '{message,profileName}' is not null
                        or payload #> '{message,media}' is not null or payload -> 'media' is not null)
                   and at < :retainedFrom""", p);
-        jdbc.queryForList("select set_config('gateway.audit_redaction', 'on', true)", Map.of(), String.class);
-        int auditEntries = jdbc.update("""
-                update audit_entry set detail = detail - 'text' - 'note' || '{"personalContentErased": true}'
-                where tenant_id = :tenant and phone = :phone
-                  and (detail -> 'text' is not null or detail -> 'note' is not null)""", p);
-        jdbc.queryForList("select set_config('gateway.audit_redaction', 'off', true)", Map.of(), String.class);
+        // Only the schema owner's function may redact the audit trail (the gateway's role cannot update it).
+        int auditEntries = jdbc.queryForObject("select gateway_redact_audit(:tenant, :phone)", p, Integer.class);
         int optOuts = jdbc.queryForObject("select count(*) from optout where tenant_id = :tenant and phone = :phone",
                 p, Integer.class);
         int auditKept = jdbc.queryForObject("select count(*) from audit_entry where tenant_id = :tenant and phone = :phone",

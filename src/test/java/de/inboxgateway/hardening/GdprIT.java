@@ -21,6 +21,9 @@ import de.inboxgateway.testing.Http;
 class GdprIT extends GatewayTest {
 
     @Autowired
+    org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate gatewayJdbc; // the gateway's role
+
+    @Autowired
     GatewayProperties properties;
     private TestTenant mueller;
     private TestTenant schmidt;
@@ -110,5 +113,32 @@ class GdprIT extends GatewayTest {
         assertThatThrownBy(() -> jdbc.update("delete from audit_entry")).hasMessageContaining("append-only");
         assertThatThrownBy(() -> jdbc.update("update audit_entry set phone = null")).hasMessageContaining("append-only");
         assertThat(count("select count(*) from audit_entry")).isPositive();
+
+        // The gateway's own role cannot rewrite the trail even if it switches the redaction on itself,
+        // nor empty a table: only the owner's gateway_redact_audit removes personal fields.
+        org.springframework.jdbc.core.JdbcTemplate gateway = gatewayJdbc.getJdbcTemplate();
+        de.inboxgateway.access.TenantScope.asSystem(() -> {
+            assertThatThrownBy(() -> gateway.update("with s as (select set_config('gateway.audit_redaction', 'on', true)) "
+                    + "update audit_entry set detail = '{\"rewritten\": true}' from s"))
+                    .hasStackTraceContaining("permission denied");
+            assertThatThrownBy(() -> gateway.execute("truncate audit_entry")).hasStackTraceContaining("permission denied");
+            assertThatThrownBy(() -> gateway.execute("truncate message cascade")).hasStackTraceContaining("permission denied");
+        });
+        assertThat(count("select count(*) from audit_entry where detail::text like '%rewritten%'")).isZero();
+    }
+
+    private static final String TENANT_TABLES = "select c.relname from pg_class c "
+            + "join pg_namespace n on n.oid = c.relnamespace "
+            + "join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped "
+            + "where n.nspname = current_schema() and c.relkind = 'r'";
+
+    @Test
+    void everyTenantTableHasRowLevelSecurityEnabledAndForced() {
+        // From the catalog, so a table added later cannot forget it.
+        assertThat(jdbc.queryForList(TENANT_TABLES, String.class))
+                .contains("message", "conversation", "audit_entry", "media", "tenant_event");
+        assertThat(jdbc.queryForList(TENANT_TABLES + " and not (c.relrowsecurity and c.relforcerowsecurity)", String.class))
+                .isEmpty();
     }
 }
+

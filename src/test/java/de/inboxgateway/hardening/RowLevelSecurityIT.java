@@ -98,4 +98,13 @@ class RowLevelSecurityIT extends GatewayTest {
         }
         assertThat(TenantScope.current()).as("the test thread carries no tenant afterwards").isEmpty();
     }
+
+    @Test
+    void theGatewayRefusesToStartAsARoleThatRowLevelSecurityWouldNotApplyTo() {
+        // postgres is a superuser (and owns the tables): RLS would be silently off for it.
+        assertThatThrownBy(() -> new org.springframework.boot.builder.SpringApplicationBuilder(
+                de.inboxgateway.InboxGatewayApplication.class).run(anotherGateway("--spring.datasource.username=postgres")))
+                .hasStackTraceContaining("spring.datasource.username=postgres is a superuser")
+                .hasStackTraceContaining("refusing to start");
+    }
 }
