@@ -171,6 +171,8 @@ def main():
     ap.add_argument("--concurrency", default="1,8,32")
     ap.add_argument("--smoke", action="store_true", help="a few hundred webhooks, no pgbench, no docs")
     ap.add_argument("--xmx", default="512m")
+    ap.add_argument("--warmup", type=int, default=40,
+                    help="seconds of load before the first level: on 2 cores the JIT compiler needs about that long")
     ap.add_argument("--java-opt", action="append", default=[], help="extra JVM option (repeatable), e.g. for a JFR recording")
     args = ap.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -226,8 +228,9 @@ def main():
         screen = Screen(events, tenants[0]["slug"], tenants[0]["key"])
         screen.start()
         sent_at = {}
-        # warm-up: long enough for the JIT to compile the webhook path, or the first level measures it
-        drive(port, tenants, 8, 2 if args.smoke else 15, 300 if args.smoke else 10 ** 9, sent_at)
+        # warm-up: long enough for the JIT to compile the webhook path, or the first levels measure the
+        # compiler (it takes most of a core for the first minute on this kind of machine)
+        drive(port, tenants, 16, 2 if args.smoke else args.warmup, 300 if args.smoke else 10 ** 9, sent_at)
         for label, group in (("1 tenant", tenants[:1]), ("16 tenants", tenants)):
             for c in levels:
                 sent_at.clear()
