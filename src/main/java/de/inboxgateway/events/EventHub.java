@@ -102,7 +102,9 @@ public class EventHub {
             socket.close((short) 1008, "unknown tenant");
             return;
         }
-        Long since = since(socket.query());
+        Long asked = since(socket.query());
+        // Without ?since= the start is the handshake's, not now: an event committed in between is not skipped.
+        Long since = asked != null ? asked : feedStart(socket.headers().get(EventsServerConfiguration.FEED_START));
         socket.setWriteQueueMaxSize(maxQueuedBytes);
         TenantFeed feed = feeds.computeIfAbsent(tenant.get().id(), id -> new TenantFeed(id, slug));
         TenantScope.as(feed.tenantId, () -> register(feed, key, socket, since));
@@ -283,6 +285,14 @@ public class EventHub {
         }
         String slug = path.substring("/events/".length());
         return slug.matches("[a-z0-9][a-z0-9-]{0,62}") ? slug : null;
+    }
+
+    private static Long feedStart(String value) {
+        try {
+            return value == null ? null : Long.valueOf(value);
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     static Long since(String query) {

@@ -38,25 +38,39 @@ public class EventsServerConfiguration {
 
     /** The component picks up the single Router bean; Camel's own route is added after this one. */
     @Bean
-    public Router eventsRouter(Vertx vertx, ApiKeyRepository keys) {
+    public Router eventsRouter(Vertx vertx, ApiKeyRepository keys, EventLog log) {
         Router router = Router.router(vertx);
-        router.route("/events/:tenant").handler(ctx -> authenticate(ctx, keys));
+        router.route("/events/:tenant").handler(ctx -> authenticate(ctx, keys, log));
         return router;
+    }
+
+    /**
+     * Request header the handshake sets for the OPEN handler: the tenant's newest committed event id,
+     * read before the upgrade completes. A screen without {@code since} starts there, so every event
+     * committed after the client saw the socket open reaches it (set, never taken from the client).
+     */
+    static final String FEED_START = "X-Gateway-Feed-Start";
+
+    private record Admitted(Optional<ApiPrincipal> principal, long newestEventId) {
     }
 
     /**
      * The key lookup is a database query, so it runs off the event loop; the request is paused
      * meanwhile, because the upgrade must happen before Vert.x has consumed the request.
      */
-    static void authenticate(RoutingContext ctx, ApiKeyRepository keys) {
+    static void authenticate(RoutingContext ctx, ApiKeyRepository keys, EventLog log) {
         String param = ctx.request().getParam("token");
         String header = ctx.request().getHeader("Authorization");
         String token = param != null && !param.isBlank() ? param
                 : header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
         ctx.request().pause();
-        ctx.vertx().<Optional<ApiPrincipal>>executeBlocking(
-                () -> token == null || token.isBlank() ? Optional.<ApiPrincipal>empty()
-                        : de.inboxgateway.access.TenantScope.asSystem(() -> keys.findActive(token)), false)
+        ctx.vertx().<Admitted>executeBlocking(() -> {
+                    Optional<ApiPrincipal> principal = token == null || token.isBlank() ? Optional.empty()
+                            : de.inboxgateway.access.TenantScope.asSystem(() -> keys.findActive(token));
+                    long newest = principal.isEmpty() ? -1 : de.inboxgateway.access.TenantScope.as(
+                            principal.get().tenantId(), () -> log.lastId(principal.get().tenantId()));
+                    return new Admitted(principal, newest);
+                }, false)
                 .onComplete(result -> {
                     if (result.failed()) {
                         ctx.request().resume();
@@ -68,7 +82,8 @@ public class EventsServerConfiguration {
                 });
     }
 
-    private static void decide(RoutingContext ctx, Optional<ApiPrincipal> principal) {
+    private static void decide(RoutingContext ctx, Admitted admitted) {
+        Optional<ApiPrincipal> principal = admitted.principal();
         String tenant = ctx.pathParam("tenant");
         if (principal.isEmpty() || !principal.get().scopes().contains(Scope.EVENTS_READ)
                 || !principal.get().tenantSlug().equals(tenant)) {
@@ -77,6 +92,7 @@ public class EventsServerConfiguration {
                     .end("{\"code\":\"UNAUTHENTICATED\",\"message\":\"an API key with events:read of this tenant is required\"}");
             return;
         }
+        ctx.request().headers().set(FEED_START, Long.toString(admitted.newestEventId()));
         ctx.next();
     }
 }
