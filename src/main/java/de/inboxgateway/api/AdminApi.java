@@ -36,10 +36,12 @@ public class AdminApi {
     private final AuditLog audit;
     private final Json json;
     private final boolean sandboxEnabled;
+    private final de.inboxgateway.events.EventLog events;
 
     public AdminApi(TenantRepository tenants, ChannelRepository channels, ChannelDirectory directory,
                     ApiKeyRepository keys, PhoneNumbers phones, AuditLog audit, Json json,
-                    de.inboxgateway.config.GatewayProperties properties) {
+                    de.inboxgateway.config.GatewayProperties properties, de.inboxgateway.events.EventLog events) {
+        this.events = events;
         this.sandboxEnabled = properties.getSandbox().isEnabled();
         this.tenants = tenants;
         this.channels = channels;
@@ -211,6 +213,7 @@ public class AdminApi {
         }
         audit.record(new AuditLog.Entry(tenant.id(), "admin.api-key-revoked", "admin", null, null, null,
                 Map.of("keyId", id)));
+        events.announceRevokedKey(id); // every instance closes the live feeds this key opened
         return Reply.noContent();
     }
 

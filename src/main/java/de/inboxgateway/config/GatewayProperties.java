@@ -151,7 +151,15 @@ public class GatewayProperties {
         private Duration retentionInterval = Duration.ofHours(1);
         /** How often the feed re-reads the event table even without NOTIFY (a safety net). */
         private Duration pollInterval = Duration.ofSeconds(5);
+        /** A screen is closed after this long (4002) and reconnects with since=: its key is checked again. */
+        private Duration maxScreenLifetime = Duration.ofHours(1);
+        /** How often screens past their lifetime are looked for. */
+        private Duration screenLifetimeCheckInterval = Duration.ofSeconds(30);
 
+        public Duration getMaxScreenLifetime() { return maxScreenLifetime; }
+        public void setMaxScreenLifetime(Duration maxScreenLifetime) { this.maxScreenLifetime = maxScreenLifetime; }
+        public Duration getScreenLifetimeCheckInterval() { return screenLifetimeCheckInterval; }
+        public void setScreenLifetimeCheckInterval(Duration d) { this.screenLifetimeCheckInterval = d; }
         public int getPort() { return port; }
         public void setPort(int port) { this.port = port; }
         public Duration getRetention() { return retention; }

@@ -41,6 +41,10 @@ public class EventHub {
 
     /** Close code for a screen that cannot keep up; it reconnects with ?since=<last id it got>. */
     public static final short TOO_SLOW = 4008;
+    /** Close code for a screen whose API key was revoked; reconnecting needs a valid key. */
+    public static final short KEY_REVOKED = 4001;
+    /** Close code for a screen past gateway.events.max-screen-lifetime; it reconnects with ?since=. */
+    public static final short LIFETIME_OVER = 4002;
     private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
     private static final int PAGE = 500;
 
@@ -57,7 +61,13 @@ public class EventHub {
     private final Map<Long, TenantFeed> feeds = new ConcurrentHashMap<>();
     private final Map<String, TenantFeed> feedByConnection = new ConcurrentHashMap<>();
 
-    public EventHub(EventLog log, TenantRepository tenants, ObjectMapper mapper, GatewayProperties properties) {
+    private final java.time.Clock clock;
+    private final java.time.Duration maxLifetime;
+
+    public EventHub(EventLog log, TenantRepository tenants, ObjectMapper mapper, GatewayProperties properties,
+                    java.time.Clock clock) {
+        this.clock = clock;
+        this.maxLifetime = properties.getEvents().getMaxScreenLifetime();
         this.log = log;
         this.tenants = tenants;
         this.mapper = mapper;
@@ -68,13 +78,17 @@ public class EventHub {
     private static final class Screen {
         final String key;
         final ServerWebSocket socket;
+        final Long apiKeyId;
+        final java.time.Instant openedAt;
         long lastSent;
         boolean paused;
         long pausedAtNanos;
 
-        Screen(String key, ServerWebSocket socket, long lastSent) {
+        Screen(String key, ServerWebSocket socket, Long apiKeyId, java.time.Instant openedAt, long lastSent) {
             this.key = key;
             this.socket = socket;
+            this.apiKeyId = apiKeyId;
+            this.openedAt = openedAt;
             this.lastSent = lastSent;
         }
     }
@@ -104,20 +118,21 @@ public class EventHub {
         }
         Long asked = since(socket.query());
         // Without ?since= the start is the handshake's, not now: an event committed in between is not skipped.
-        Long since = asked != null ? asked : feedStart(socket.headers().get(EventsServerConfiguration.FEED_START));
+        Long since = asked != null ? asked : headerLong(socket.headers().get(EventsServerConfiguration.FEED_START));
         socket.setWriteQueueMaxSize(maxQueuedBytes);
         TenantFeed feed = feeds.computeIfAbsent(tenant.get().id(), id -> new TenantFeed(id, slug));
-        TenantScope.as(feed.tenantId, () -> register(feed, key, socket, since));
+        Long apiKeyId = headerLong(socket.headers().get(EventsServerConfiguration.FEED_KEY));
+        TenantScope.as(feed.tenantId, () -> register(feed, key, socket, apiKeyId, since));
         LOG.debug("events: screen {} of tenant {} connected (since {})", key, slug, since);
     }
 
-    private void register(TenantFeed feed, String key, ServerWebSocket socket, Long since) {
+    private void register(TenantFeed feed, String key, ServerWebSocket socket, Long apiKeyId, Long since) {
         synchronized (feed) {
             long committed = log.lastId(feed.tenantId);
             if (feed.lastDelivered < 0 || feed.lastDelivered > committed) { // > only after a database reset
                 feed.lastDelivered = committed;
             }
-            Screen screen = new Screen(key, socket, since == null ? feed.lastDelivered : since);
+            Screen screen = new Screen(key, socket, apiKeyId, clock.instant(), since == null ? feed.lastDelivered : since);
             if (since != null && since < feed.lastDelivered) {
                 replay(feed, screen);
             }
@@ -213,6 +228,38 @@ public class EventHub {
         }
     }
 
+    /** The key was revoked (on any instance: the NOTIFY brings it here): its screens are closed. */
+    public int closeScreensOf(long apiKeyId) {
+        int closed = 0;
+        for (TenantFeed feed : feeds.values()) {
+            for (Screen screen : feed.screens.values()) {
+                if (screen.apiKeyId != null && screen.apiKeyId == apiKeyId && !screen.socket.isClosed()) {
+                    screen.socket.close(KEY_REVOKED, "API key revoked");
+                    closed++;
+                }
+            }
+        }
+        if (closed > 0) {
+            LOG.info("events: closed {} screen(s) of revoked API key {}", closed, apiKeyId);
+        }
+        return closed;
+    }
+
+    /** Job: screens open longer than gateway.events.max-screen-lifetime reconnect, so their key is checked again. */
+    public int closeExpired() {
+        java.time.Instant cutoff = clock.instant().minus(maxLifetime);
+        int closed = 0;
+        for (TenantFeed feed : feeds.values()) {
+            for (Screen screen : feed.screens.values()) {
+                if (screen.openedAt.isBefore(cutoff) && !screen.socket.isClosed()) {
+                    screen.socket.close(LIFETIME_OVER, "lifetime over; reconnect with since=" + screen.lastSent);
+                    closed++;
+                }
+            }
+        }
+        return closed;
+    }
+
     public int screens() {
         return feedByConnection.size();
     }
@@ -287,7 +334,7 @@ public class EventHub {
         return slug.matches("[a-z0-9][a-z0-9-]{0,62}") ? slug : null;
     }
 
-    private static Long feedStart(String value) {
+    private static Long headerLong(String value) {
         try {
             return value == null ? null : Long.valueOf(value);
         } catch (NumberFormatException e) {

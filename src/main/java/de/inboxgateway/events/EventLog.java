@@ -103,6 +103,15 @@ public class EventLog {
         });
     }
 
+    /** Payload prefix on {@link #CHANNEL}: an API key was revoked, its screens must close everywhere. */
+    public static final String KEY_REVOKED = "key-revoked:";
+
+    /** Tells every instance (the same NOTIFY channel as events) that the key's screens must close. */
+    public void announceRevokedKey(long apiKeyId) {
+        jdbc.queryForList("select pg_notify(:channel, :payload)",
+                Map.of("channel", CHANNEL, "payload", KEY_REVOKED + apiKeyId), Object.class);
+    }
+
     public record StoredEvent(long id, String type, java.time.Instant at, Long conversationId, String payload,
                               String contactExternalId, String contactName, String contactRole) {
     }

@@ -50,6 +50,8 @@ public class EventsServerConfiguration {
      * committed after the client saw the socket open reaches it (set, never taken from the client).
      */
     static final String FEED_START = "X-Gateway-Feed-Start";
+    /** Request header the handshake sets for the OPEN handler: the id of the API key that opened the screen. */
+    static final String FEED_KEY = "X-Gateway-Feed-Key";
 
     private record Admitted(Optional<ApiPrincipal> principal, long newestEventId) {
     }
@@ -93,6 +95,7 @@ public class EventsServerConfiguration {
             return;
         }
         ctx.request().headers().set(FEED_START, Long.toString(admitted.newestEventId()));
+        ctx.request().headers().set(FEED_KEY, Long.toString(principal.get().keyId())); // closed when it is revoked
         ctx.next();
     }
 }

@@ -119,6 +119,10 @@ public class TenantEventListener implements SmartLifecycle, HealthIndicator {
                     Set<Long> tenants = new TreeSet<>();
                     for (PGNotification n : notifications) {
                         String payload = n.getParameter();
+                        if (payload.startsWith(EventLog.KEY_REVOKED)) {
+                            closeScreensOfRevokedKey(payload);
+                            continue;
+                        }
                         int colon = payload.indexOf(':');
                         try {
                             tenants.add(Long.parseLong(colon < 0 ? payload : payload.substring(0, colon)));
@@ -144,6 +148,14 @@ public class TenantEventListener implements SmartLifecycle, HealthIndicator {
                 }
                 backoff = Math.min(backoff * 2, 5000);
             }
+        }
+    }
+
+    private void closeScreensOfRevokedKey(String payload) {
+        try {
+            hub.closeScreensOf(Long.parseLong(payload.substring(EventLog.KEY_REVOKED.length())));
+        } catch (NumberFormatException ignored) {
+            // not ours
         }
     }
 

@@ -176,7 +176,7 @@ class EventFeedIT extends GatewayTest {
     }
 
     @Test
-    void aSecondInstanceOnTheSameDatabaseDeliversToItsOwnScreens() {
+    void aSecondInstanceOnTheSameDatabaseDeliversToItsOwnScreensAndClosesThoseOfARevokedKey() throws Exception {
         // Command-line arguments: they outrank application.yaml, as the environment does in production.
         ConfigurableApplicationContext second = new SpringApplicationBuilder(InboxGatewayApplication.class)
                 .run(anotherGateway("--gateway.events.poll-interval=30s"));
@@ -200,8 +200,45 @@ class EventFeedIT extends GatewayTest {
                 List<JsonNode> firstSaw = onFirst.until(e -> "an Instanz zwei".equals(e.path("message").path("textPreview").asText()), WAIT);
                 assertConsecutive(firstSaw);
             }
+
+            // Revoking a key closes the screens it opened, on every instance (through the NOTIFY), and
+            // only those; a handshake with it is refused afterwards anyway.
+            String doomed = apiKey("mueller", List.of("events:read"));
+            long doomedId = jdbc.queryForObject("select max(id) from api_key", Long.class);
+            try (FeedClient keptOnFirst = feed(mueller, null);
+                 FeedClient doomedOnSecond = FeedClient.connect(secondEvents, "mueller", "token=" + doomed);
+                 FeedClient keptOnSecond = FeedClient.connect(secondEvents, "mueller", "token=" + mueller.apiKey());
+                 FeedClient doomedFirst = FeedClient.connect(eventsPort, "mueller", "token=" + doomed)) {
+                await().atMost(WAIT).until(() -> hub.screens() >= 2 && second.getBean(EventHub.class).screens() >= 2);
+                assertThat(http.delete("/admin/v1/tenants/mueller/api-keys/" + doomedId, admin()).status()).isEqualTo(204);
+                assertThat(doomedFirst.closed().get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(EventHub.KEY_REVOKED);
+                assertThat(doomedOnSecond.closed().get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(EventHub.KEY_REVOKED);
+                whatsappFrom("4917612345678", "nach dem Widerruf");
+                assertThat(keptOnSecond.until(e -> "nach dem Widerruf".equals(e.path("message").path("textPreview").asText()),
+                        WAIT)).isNotEmpty();
+                assertThat(keptOnFirst.closed()).isNotDone();
+            }
         } finally {
             second.close();
+        }
+    }
+
+    @Test
+    void aScreenPastItsLifetimeIsClosedAndResumesWithSince() throws Exception {
+        try (FeedClient screen = feed(mueller, null)) {
+            await().atMost(WAIT).until(() -> hub.screens() == 1);
+            whatsappFrom("4917612345678", "vor dem Ablauf");
+            screen.until(e -> "messaging.inbound".equals(e.path("type").asText()), WAIT);
+            assertThat(hub.closeExpired()).isZero(); // young screens stay
+            clock.set(Instant.now().plus(Duration.ofMinutes(61))); // gateway.events.max-screen-lifetime: 1 h
+            assertThat(hub.closeExpired()).isEqualTo(1);
+            assertThat(screen.closed().get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(EventHub.LIFETIME_OVER);
+        }
+        // The reconnect is a new handshake (the key is checked again) and loses nothing with since=.
+        whatsappFrom("4917612345678", "während der Pause");
+        try (FeedClient again = feed(mueller, "since=" + count("select max(id) - 2 from tenant_event"))) {
+            assertThat(again.until(e -> "während der Pause".equals(e.path("message").path("textPreview").asText()), WAIT))
+                    .isNotEmpty();
         }
     }
 
