@@ -308,6 +308,15 @@ public class GatewayProperties {
     public static class Api {
         private int defaultPageSize = 50;
         private int maxPageSize = 200;
+        /** Largest body of a tenant or admin API request (media uploads have gateway.media.max-bytes). */
+        private long maxBodyBytes = 1024 * 1024;
+        /** API and admin requests in progress at once; beyond, 503 API_BUSY (webhooks keep their capacity). */
+        private int maxConcurrentRequests = 16;
+
+        public long getMaxBodyBytes() { return maxBodyBytes; }
+        public void setMaxBodyBytes(long maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }
+        public int getMaxConcurrentRequests() { return maxConcurrentRequests; }
+        public void setMaxConcurrentRequests(int maxConcurrentRequests) { this.maxConcurrentRequests = maxConcurrentRequests; }
 
         public int getDefaultPageSize() { return defaultPageSize; }
         public void setDefaultPageSize(int defaultPageSize) { this.defaultPageSize = defaultPageSize; }
