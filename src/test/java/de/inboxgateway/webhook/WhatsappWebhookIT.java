@@ -225,6 +225,30 @@ class WhatsappWebhookIT extends GatewayTest {
     }
 
     @Test
+    void anUnknownNumberBesideAKnownOneIsKeptAsideNotFailingTheBatch() {
+        // The same Meta app also serves a number this gateway does not know: its change travels in the
+        // same signed body. Refusing the body would refuse the known number's message too, again and
+        // again, until Meta disables the webhook.
+        String body = Fixtures.text("whatsapp/batch-message-and-status-two-changes.json")
+                .replaceFirst(Fixtures.PHONE_NUMBER_ID, "999999999999999");
+        assertThat(postWhatsappSigned(body, Fixtures.APP_SECRET).status()).isEqualTo(200);
+        assertThat(count("select count(*) from message")).isZero(); // the message was to the unknown number
+        assertThat(count("select count(*) from unrecognized_item u join tenant t on t.id = u.tenant_id "
+                + "where t.slug = 'mueller' and u.kind = 'change-for-unknown-number' "
+                + "and u.payload -> 'value' -> 'metadata' ->> 'phone_number_id' = '999999999999999'")).isEqualTo(1);
+        assertThat(count("select count(*) from audit_entry where type = 'webhook.signature-invalid'")).isZero();
+        // Re-delivered, it is kept once; and the known number's own message in such a body is stored.
+        assertThat(postWhatsappSigned(body, Fixtures.APP_SECRET).status()).isEqualTo(200);
+        assertThat(count("select count(*) from unrecognized_item where kind = 'change-for-unknown-number'")).isEqualTo(1);
+        String reversed = Fixtures.text("whatsapp/batch-message-and-status-two-changes.json")
+                .replaceFirst("(?s)(.*)" + Fixtures.PHONE_NUMBER_ID, "$1999999999999999");
+        assertThat(postWhatsappSigned(reversed, Fixtures.APP_SECRET).status()).isEqualTo(200);
+        assertThat(count("select count(*) from message")).isEqualTo(1);
+        // Signed with a secret that fits no known number, it is still refused.
+        assertThat(postWhatsappSigned(body, "guess").status()).isEqualTo(401);
+    }
+
+    @Test
     void unreadableBodyIs400() {
         Http.Response r = postWhatsappSigned("{not json", Fixtures.APP_SECRET);
         assertThat(r.status()).isEqualTo(400);

@@ -40,7 +40,14 @@ public class WhatsappNormalizer {
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
                 JsonNode value = change.path("value");
-                ChannelConfig channel = channels.get(value.path("metadata").path("phone_number_id").asText(""));
+                JsonNode number = value.path("metadata").path("phone_number_id");
+                ChannelConfig channel = channels.get(number.asText(""));
+                if (channel == null && number.isTextual() && !channels.isEmpty()) {
+                    // A number this gateway does not serve, in a body signed with the app secret of one it
+                    // does (same Meta app): kept aside with the app's owning tenant, never threaded.
+                    items.add(unrecognized(appOwner(channels), "change-for-unknown-number", change));
+                    continue;
+                }
                 if (channel == null) {
                     continue; // a change naming no number cannot belong to a verified tenant
                 }
@@ -128,6 +135,13 @@ public class WhatsappNormalizer {
             }
         }
         return null;
+    }
+
+    /** Of the verified channels, one fixed choice (lowest tenant, then number): the same for every retry. */
+    private static ChannelConfig appOwner(Map<String, ChannelConfig> channels) {
+        return channels.values().stream()
+                .min(java.util.Comparator.comparingLong(ChannelConfig::tenantId).thenComparing(ChannelConfig::phoneNumberId))
+                .orElseThrow();
     }
 
     private static UnrecognizedItem unrecognized(ChannelConfig channel, String kind, JsonNode payload) {

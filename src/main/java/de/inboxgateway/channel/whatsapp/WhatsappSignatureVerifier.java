@@ -59,6 +59,7 @@ public class WhatsappSignatureVerifier {
             throw ApiException.invalid("body is not a JSON object");
         }
         Map<String, ChannelConfig> verified = new LinkedHashMap<>();
+        java.util.Set<String> unknown = new java.util.LinkedHashSet<>();
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
                 JsonNode id = change.path("value").path("metadata").path("phone_number_id");
@@ -67,21 +68,31 @@ public class WhatsappSignatureVerifier {
                 }
                 String claimed = Text.forLog(id.asText(), 40);
                 ChannelConfig channel = channels.whatsappByPhoneNumberId(id.asText()).orElse(null);
-                if (channel != null && HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
+                if (channel == null) {
+                    unknown.add(claimed); // decided below: fatal only if no known number verifies the body
+                    continue;
+                }
+                if (HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
                     verified.put(id.asText(), channel); // a valid signature is never blocked
                     continue;
                 }
                 // Only failures meet the block: bogus requests naming a number cannot lock out its real webhooks.
                 blocker.check(exchange, claimed);
-                throw channel == null
-                        ? new SignatureInvalidException(Channel.WHATSAPP, null, claimed, "unknown phone_number_id " + claimed)
-                        : new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(), claimed,
-                                "signature does not verify with the app secret of phone_number_id " + claimed);
+                throw new SignatureInvalidException(Channel.WHATSAPP, channel.tenantId(), claimed,
+                        "signature does not verify with the app secret of phone_number_id " + claimed);
             }
+        }
+        if (verified.isEmpty() && !unknown.isEmpty()) {
+            String claimed = unknown.iterator().next();
+            blocker.check(exchange, claimed);
+            throw new SignatureInvalidException(Channel.WHATSAPP, null, claimed, "unknown phone_number_id " + claimed);
         }
         if (verified.isEmpty()) {
             throw new SignatureInvalidException(Channel.WHATSAPP, null, "body names no phone_number_id to verify against");
         }
+        // A body verified with a known number's secret may also carry changes of a number this gateway
+        // does not serve (another number of the same Meta app): the normalizer keeps those aside, so one
+        // unconfigured number cannot fail everyone's batch (Meta would retry it, then disable the webhook).
         exchange.setProperty(GatewayExchange.VERIFIED_CHANNELS, Map.copyOf(verified));
         long tenants = verified.values().stream().mapToLong(ChannelConfig::tenantId).distinct().count();
         if (tenants == 1) {

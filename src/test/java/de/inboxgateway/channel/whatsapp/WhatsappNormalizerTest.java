@@ -82,14 +82,18 @@ class WhatsappNormalizerTest {
     }
 
     @Test
-    void changesOfUnverifiedNumbersAreIgnoredAndMessagesWithoutIdKeptAside() {
+    void changesOfUnknownNumbersAndMessagesWithoutIdAreKeptAside() {
         String body = "{\"entry\":[{\"changes\":[{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"1\"},"
                 + "\"messages\":[{\"from\":\"4917612345678\",\"type\":\"text\"}]}},"
                 + "{\"field\":\"messages\",\"value\":{\"metadata\":{\"phone_number_id\":\"" + Fixtures.PHONE_NUMBER_ID
                 + "\"},\"messages\":[{\"from\":\"4917612345678\",\"type\":\"text\"}]}}]}]}";
         List<InboundItem> items = normalizer.normalize(parse(body), channels);
-        assertThat(items).singleElement().isInstanceOf(UnrecognizedItem.class);
-        assertThat(((UnrecognizedItem) items.get(0)).kind()).isEqualTo("message-without-id");
+        assertThat(items).hasSize(2).allMatch(UnrecognizedItem.class::isInstance);
+        // Number 1 is not one of the verified channels: its change is kept whole, never threaded.
+        assertThat(((UnrecognizedItem) items.get(0)).kind()).isEqualTo("change-for-unknown-number");
+        assertThat(((UnrecognizedItem) items.get(0)).payload().path("value").path("metadata").path("phone_number_id")
+                .asText()).isEqualTo("1");
+        assertThat(((UnrecognizedItem) items.get(1)).kind()).isEqualTo("message-without-id");
     }
 
     private static com.fasterxml.jackson.databind.JsonNode parse(String json) {
