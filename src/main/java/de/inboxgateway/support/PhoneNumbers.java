@@ -27,7 +27,7 @@ public class PhoneNumbers {
             throw new GatewayException.InvalidInput("INVALID_PHONE", "phone number is missing or too long");
         }
         try {
-            PhoneNumber number = UTIL.parse(raw.strip(), defaultRegion);
+            PhoneNumber number = canonical(UTIL.parse(raw.strip(), defaultRegion));
             if (!UTIL.isPossibleNumber(number)) {
                 throw new GatewayException.InvalidInput("INVALID_PHONE", "not a possible phone number: " + raw);
             }
@@ -63,12 +63,49 @@ public class PhoneNumbers {
             candidate = "+" + candidate;
         }
         try {
-            PhoneNumber number = UTIL.parse(candidate, defaultRegion);
+            PhoneNumber number = canonical(UTIL.parse(candidate, defaultRegion));
             return UTIL.isPossibleNumber(number)
                     ? UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164)
                     : raw.strip();
         } catch (NumberParseException e) {
             return raw.strip();
+        }
+    }
+
+    /**
+     * One spelling per person, so that a STOP always matches later sends to that person, however
+     * either side wrote the number:
+     * <ul>
+     * <li>Mexico dropped the mobile "1" after +52 in 2019, but WhatsApp ids may still carry it
+     * ({@code 521…}): {@code +52 1 XXXXXXXXXX} is {@code +52 XXXXXXXXXX};</li>
+     * <li>an Argentine mobile is {@code +54 9 …} in E.164 and in WhatsApp ids ({@code 549…}); written
+     * without the 9 it is the same line: {@code +54 XXXXXXXXXX} becomes {@code +54 9 XXXXXXXXXX}
+     * when that is a valid mobile number.</li>
+     * </ul>
+     */
+    private static PhoneNumber canonical(PhoneNumber number) {
+        String national = String.valueOf(number.getNationalNumber());
+        if (number.getCountryCode() == 52 && national.length() == 11 && national.startsWith("1")) {
+            PhoneNumber without = parsed("+52" + national.substring(1));
+            if (without != null && UTIL.isValidNumber(without)) {
+                return without;
+            }
+        }
+        if (number.getCountryCode() == 54 && national.length() == 10 && !national.startsWith("9")) {
+            PhoneNumber mobile = parsed("+549" + national);
+            if (mobile != null && UTIL.isValidNumber(mobile)
+                    && UTIL.getNumberType(mobile) == PhoneNumberUtil.PhoneNumberType.MOBILE) {
+                return mobile;
+            }
+        }
+        return number;
+    }
+
+    private static PhoneNumber parsed(String e164) {
+        try {
+            return UTIL.parse(e164, "ZZ");
+        } catch (NumberParseException e) {
+            return null;
         }
     }
 }

@@ -95,6 +95,25 @@ class OptOutLifecycleIT extends GatewayTest {
     }
 
     @Test
+    void aStopFromAWhatsappIdInAnotherSpellingStopsSendsToThatPerson() {
+        // Meta's ids for Mexico may keep the old mobile "1", Argentina's carry the 9; managers write
+        // the number as they know it. The STOP must match either way.
+        for (String[] pair : new String[][] {{"5215512345678", "+52 55 1234 5678"}, {"5491123456789", "+54 11 2345-6789"}}) {
+            assertThat(postWhatsappSigned(whatsappText(Fixtures.PHONE_NUMBER_ID, pair[0], "wamid.stop-" + pair[0],
+                    Instant.now().getEpochSecond(), "STOP"), Fixtures.APP_SECRET).status()).isEqualTo(200);
+            Http.Response refused = http.post("/api/v1/messages", json(Map.of("channel", "whatsapp", "to", pair[1],
+                    "text", "Wartung morgen")), "Authorization", mueller.bearer(), "Content-Type", "application/json");
+            assertThat(refused.status()).as(pair[1]).isEqualTo(409);
+            assertThat(refused.code()).isEqualTo("OPTOUT_ACTIVE");
+        }
+        // One conversation per person, whichever spelling wrote.
+        assertThat(postWhatsappSigned(whatsappText(Fixtures.PHONE_NUMBER_ID, "525512345678", "wamid.mx-again",
+                Instant.now().getEpochSecond(), "Hallo"), Fixtures.APP_SECRET).status()).isEqualTo(200);
+        assertThat(count("select count(*) from conversation where phone = '+525512345678'")).isEqualTo(1);
+        assertThat(count("select count(*) from conversation")).isEqualTo(2);
+    }
+
+    @Test
     void twiliosOwnOptOutReplyIsNotDoubled() {
         postTwilioFixture("/webhooks/sms", "sms/inbound-stop-advanced-opt-out.form.txt");
         await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> TWILIO.requests().isEmpty());
