@@ -103,6 +103,21 @@ public class ChannelDirectory {
         return lookup(() -> snapshot.all().stream().filter(c -> c.id() == id).findFirst().orElse(null));
     }
 
+    /**
+     * The SMS channel that sends through this Twilio Messaging Service of this account: its status
+     * callbacks come From a pool number that is no configured channel. Empty when none, or when the
+     * service is configured for channels of more than one tenant (then it decides nothing).
+     */
+    public Optional<ChannelConfig> smsByMessagingService(String accountSid, String messagingServiceSid) {
+        if (accountSid == null || messagingServiceSid == null) {
+            return Optional.empty();
+        }
+        List<ChannelConfig> matching = snapshot.all().stream().filter(c -> c.channel() == Channel.SMS
+                && accountSid.equals(c.accountSid()) && messagingServiceSid.equals(c.messagingServiceSid())).toList();
+        return matching.stream().map(ChannelConfig::tenantId).distinct().count() == 1
+                ? Optional.of(matching.get(0)) : Optional.empty();
+    }
+
     /** A sandbox SMS channel sending through a messaging service instead of a number. */
     public Optional<ChannelConfig> forTenantlessSandbox(Channel channel, String messagingServiceSid) {
         if (messagingServiceSid == null) {

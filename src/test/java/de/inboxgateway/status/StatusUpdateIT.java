@@ -109,6 +109,27 @@ class StatusUpdateIT extends GatewayTest {
     }
 
     @Test
+    void statusesOfSendsThroughAMessagingServiceArriveFromAPoolNumberAndStillApply() {
+        // The channel sends through a Twilio Messaging Service: Twilio reports From a pool number that
+        // is no configured channel. The channel is found by AccountSid and MessagingServiceSid, and its
+        // auth token must still verify the signature.
+        String service = "MG" + "1".repeat(32);
+        assertThat(http.post("/admin/v1/tenants/mueller/channels", json(Map.of("channel", "sms", "accountSid",
+                Fixtures.ACCOUNT_SID, "phoneNumber", "+4930111111111", "messagingServiceSid", service,
+                "authToken", Fixtures.AUTH_TOKEN)), admin()).status()).isEqualTo(201);
+        long id = outbound("sms", SMS_SID, Fixtures.JONAS);
+        Map<String, String> callback = Map.of("MessageSid", SMS_SID, "MessageStatus", "delivered", "From", "+4915799999999",
+                "To", Fixtures.JONAS, "AccountSid", Fixtures.ACCOUNT_SID, "MessagingServiceSid", service);
+        assertThat(postTwilioSigned("/webhooks/sms/status", callback, Fixtures.AUTH_TOKEN).status()).isEqualTo(200);
+        assertThat(message(id).get("status")).isEqualTo("delivered");
+        // Another service, or the right one signed with another token, is still refused.
+        Map<String, String> otherService = new java.util.HashMap<>(callback);
+        otherService.put("MessagingServiceSid", "MG" + "2".repeat(32));
+        assertThat(postTwilioSigned("/webhooks/sms/status", otherService, Fixtures.AUTH_TOKEN).status()).isEqualTo(401);
+        assertThat(postTwilioSigned("/webhooks/sms/status", callback, "guess").status()).isEqualTo(401);
+    }
+
+    @Test
     void statusOfAnotherTenantsMessageIsNeverApplied() {
         otherTenant();
         long id = outbound("whatsapp", WAMID, Fixtures.JONAS);

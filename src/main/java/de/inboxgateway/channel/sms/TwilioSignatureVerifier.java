@@ -68,6 +68,11 @@ public class TwilioSignatureVerifier {
         }
         String e164 = Text.forLog(phones.fromProvider(number), 40);
         ChannelConfig channel = channels.smsByNumber(e164).orElse(null);
+        if (channel == null && "From".equals(businessNumberParam)) {
+            // Sent through a Messaging Service: the status comes From a pool number, so the channel is
+            // the one of that service and account; its auth token still has to verify the signature.
+            channel = channels.smsByMessagingService(form.first("AccountSid"), form.first("MessagingServiceSid")).orElse(null);
+        }
         String url = publicBaseUrl + WebhookRequest.pathAndQuery(exchange);
         if (channel == null || !TwilioSignature.matches(channel.secrets().authToken(), url, form.params(), signature)) {
             // Only failures meet the block: a valid signature is never blocked (verified first).
