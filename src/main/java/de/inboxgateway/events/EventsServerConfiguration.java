@@ -94,6 +94,9 @@ public class EventsServerConfiguration {
                     .end("{\"code\":\"UNAUTHENTICATED\",\"message\":\"an API key with events:read of this tenant is required\"}");
             return;
         }
+        // Camel copies query parameters into the feed exchange's headers, and an error path may log
+        // those: the key has done its work here, so it goes before Camel sees the request.
+        ctx.queryParams().remove("token");
         ctx.request().headers().set(FEED_START, Long.toString(admitted.newestEventId()));
         ctx.request().headers().set(FEED_KEY, Long.toString(principal.get().keyId())); // closed when it is revoked
         ctx.next();
