@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.camel.Body;
@@ -28,7 +29,11 @@ public class ContactsApi {
     private final Json json;
     private final Clock clock;
 
-    public ContactsApi(ContactRepository contacts, PhoneNumbers phones, Json json, Clock clock) {
+    private final de.inboxgateway.audit.AuditLog audit;
+
+    public ContactsApi(ContactRepository contacts, PhoneNumbers phones, Json json, Clock clock,
+                       de.inboxgateway.audit.AuditLog audit) {
+        this.audit = audit;
         this.contacts = contacts;
         this.phones = phones;
         this.json = json;
@@ -60,6 +65,21 @@ public class ContactsApi {
         ContactRepository.Upserted upserted = contacts.upsert(principal.tenantId(), externalId, req.name(), req.role(),
                 req.unitRef(), new ArrayList<>(normalized), clock.instant());
         return new Reply(upserted.created() ? 201 : 200, upserted.contact());
+    }
+
+    /**
+     * The ERP deleted the person: the master data goes (name, role, unit, numbers). Messages,
+     * conversations and opt-outs stay with the phone number; erasing those is the erasure endpoint's.
+     */
+    public Reply delete(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal,
+                        @Header("externalId") String externalId) {
+        if (externalId == null || externalId.isBlank() || externalId.length() > 200
+                || !contacts.delete(principal.tenantId(), externalId)) {
+            throw ApiException.notFound("no contact '" + de.inboxgateway.support.Text.forLog(externalId, 200) + "'");
+        }
+        audit.record(new de.inboxgateway.audit.AuditLog.Entry(principal.tenantId(), "contact.deleted", principal.actor(),
+                null, null, null, Map.of("externalId", externalId)));
+        return Reply.noContent();
     }
 
     public Object get(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal,

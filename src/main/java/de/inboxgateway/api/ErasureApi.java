@@ -85,6 +85,30 @@ public class ErasureApi {
                   and at < :retainedFrom""", p);
         // Only the schema owner's function may redact the audit trail (the gateway's role cannot update it).
         int auditEntries = jdbc.queryForObject("select gateway_redact_audit(:tenant, :phone)", p, Integer.class);
+        // Free text written about the person elsewhere: the re-consent's note and source (the opt-out
+        // record itself stays, it must go on being honoured), the re-consent event's source, and the
+        // providers' error texts on the statuses of the person's messages.
+        int optOutNotes = jdbc.update("""
+                update optout set end_note = null, end_source = case when end_source is null then null else 'erased' end
+                where tenant_id = :tenant and phone = :phone and (end_note is not null or end_source is not null)
+                  and end_source is distinct from 'erased'""", p);
+        int optInEvents = jdbc.update("""
+                update tenant_event set payload = payload #- '{source}'
+                where tenant_id = :tenant and phone = :phone and type = 'messaging.optin' and payload -> 'source' is not null""", p);
+        int statusErrors = jdbc.update("""
+                update message_status_event s set error_message = null
+                from message m join conversation c on c.id = m.conversation_id
+                where s.tenant_id = :tenant and s.channel = m.channel and s.provider_message_id = m.provider_message_id
+                  and m.tenant_id = :tenant and c.tenant_id = :tenant and c.phone = :phone and s.error_message is not null""", p);
+        int messageErrors = jdbc.update("""
+                update message m set error_message = null
+                from conversation c
+                where c.id = m.conversation_id and c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone
+                  and m.error_message is not null""", p);
+        int smsSent = jdbc.queryForObject("""
+                select count(*) from message m join conversation c on c.id = m.conversation_id
+                where c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone and m.channel = 'sms'
+                  and m.provider_message_id is not null""", p, Integer.class);
         int optOuts = jdbc.queryForObject("select count(*) from optout where tenant_id = :tenant and phone = :phone",
                 p, Integer.class);
         int auditKept = jdbc.queryForObject("select count(*) from audit_entry where tenant_id = :tenant and phone = :phone",
@@ -95,6 +119,9 @@ public class ErasureApi {
         erased.put("eventPreviews", events);
         erased.put("auditEntriesRedacted", auditEntries);
         erased.put("media", mediaErased);
+        erased.put("optOutConsentNotes", optOutNotes);
+        erased.put("optInEventSources", optInEvents);
+        erased.put("providerErrorTexts", statusErrors + messageErrors);
         Map<String, Object> kept = new LinkedHashMap<>();
         kept.put("optOuts", Map.of("count", optOuts, "reason", "an opt-out must go on being honoured"));
         kept.put("auditEntries", Map.of("count", auditKept,
@@ -108,11 +135,20 @@ public class ErasureApi {
                         "retainedMessages", retained, "media", mediaErased)));
         // The bytes go once the rows are gone for good: a rollback must not leave rows without files.
         AfterCommit.run(() -> media.forEach(this::deleteBytes));
+        // What the gateway cannot erase: copies the providers keep of their own.
+        Map<String, Object> providers = new LinkedHashMap<>();
+        providers.put("twilio", Map.of("smsMessages", smsSent, "how", "Twilio keeps each SMS body in its message log: "
+                + "delete them with DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}.json, or let Twilio's "
+                + "retention remove them; the message ids are the providerMessageId of the conversation's messages"));
+        providers.put("meta", Map.of("how", "WhatsApp keeps uploaded and received media for up to 30 days "
+                + "(DELETE /{media-id} with the channel's token removes an upload earlier) and message content on the "
+                + "resident's own device, which no business can erase"));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("phone", e164);
         report.put("erasedAt", now);
         report.put("erased", erased);
         report.put("kept", kept);
+        report.put("heldByProviders", providers);
         return report;
     }
 

@@ -79,4 +79,10 @@ public class ContactRepository {
                         rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant()))
                 .stream().findFirst();
     }
+
+    /** Removes the contact and its phone numbers (they cascade); conversations keep their phone only. */
+    public boolean delete(long tenantId, String externalId) {
+        return jdbc.update("delete from contact where tenant_id = :tenant and external_id = :externalId",
+                Map.of("tenant", tenantId, "externalId", externalId)) == 1;
+    }
 }

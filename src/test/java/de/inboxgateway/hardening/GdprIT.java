@@ -85,6 +85,61 @@ class GdprIT extends GatewayTest {
     }
 
     @Test
+    void freeTextAboutThePersonGoesTooAndTheReportSaysWhatTheProvidersKeep() {
+        annaWrites();
+        // A documented re-consent with a personal note, then a failed send whose provider error names her.
+        assertThat(http.post("/api/v1/optouts/whatsapp/%2B4917612345678/consent", json(Map.of(
+                "source", "Telefonat mit Frau Schmidt", "consentedAt", "2026-11-30T09:00:00Z",
+                "note", "wohnt jetzt bei ihrer Tochter")), "Authorization", mueller.bearer(), "Content-Type",
+                "application/json").status()).isEqualTo(200);
+        String wamid = jdbc.queryForObject("select provider_message_id from message where text = 'Danke, Frau Schmidt'",
+                String.class);
+        assertThat(postWhatsappSigned(whatsappStatus(Fixtures.PHONE_NUMBER_ID, wamid, "failed", Instant.now().getEpochSecond(),
+                "[{\"code\":131026,\"title\":\"Message undeliverable\",\"message\":\"Anna Schmidt hat WhatsApp abgemeldet\"}]"),
+                Fixtures.APP_SECRET).status()).isEqualTo(200);
+
+        Http.Response r = erase(mueller, "%2B4917612345678");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().path("erased").path("optOutConsentNotes").asInt()).isEqualTo(1);
+        assertThat(r.json().path("erased").path("optInEventSources").asInt()).isEqualTo(1);
+        assertThat(r.json().path("erased").path("providerErrorTexts").asInt()).isPositive();
+        assertThat(r.json().path("heldByProviders").path("twilio").path("how").asText()).contains("DELETE");
+        assertThat(r.json().path("heldByProviders").path("meta").path("how").asText()).contains("30 days");
+
+        long muellerId = jdbc.queryForObject("select id from tenant where slug = 'mueller'", Long.class);
+        String everything = jdbc.queryForList("select payload::text from tenant_event where tenant_id = ?", String.class, muellerId)
+                + jdbc.queryForList("select detail::text from audit_entry where tenant_id = ?", String.class, muellerId).toString()
+                + jdbc.queryForList("select concat(end_source, '|', end_note) from optout where tenant_id = ?", String.class,
+                        muellerId)
+                + jdbc.queryForList("select error_message from message_status_event where tenant_id = ?", String.class, muellerId)
+                + jdbc.queryForList("select error_message from message where tenant_id = ?", String.class, muellerId);
+        assertThat(everything).doesNotContain("Telefonat", "Tochter", "hat WhatsApp abgemeldet");
+        // The opt-out history itself stays: when it started, when it ended, and that a consent was documented.
+        assertThat(count("select count(*) from optout where tenant_id = ? and ended_at is not null and end_source = 'erased'",
+                muellerId)).isEqualTo(1);
+    }
+
+    @Test
+    void aContactDeletedInTheErpIsDeletedHereWithItsNumbers() {
+        assertThat(http.put("/api/v1/contacts/R-7", "{\"name\":\"Anna Schmidt\",\"phones\":[\"+4917612345678\"]}",
+                "Authorization", mueller.bearer(), "Content-Type", "application/json").status()).isEqualTo(201);
+        assertThat(http.delete("/api/v1/contacts/R-7", "Authorization", mueller.bearer()).status()).isEqualTo(204);
+        assertThat(http.get("/api/v1/contacts/R-7", "Authorization", mueller.bearer()).status()).isEqualTo(404);
+        assertThat(count("select count(*) from contact_phone")).isZero();
+        Http.Response again = http.delete("/api/v1/contacts/R-7", "Authorization", mueller.bearer());
+        assertThat(again.status()).isEqualTo(404);
+        assertThat(again.code()).isEqualTo("NOT_FOUND");
+        assertThat(count("select count(*) from audit_entry where type = 'contact.deleted'")).isEqualTo(1);
+        // Another tenant cannot delete it, and a key without contacts:write neither.
+        assertThat(http.put("/api/v1/contacts/R-8", "{\"name\":\"Jonas\"}", "Authorization", mueller.bearer(),
+                "Content-Type", "application/json").status()).isEqualTo(201);
+        assertThat(http.delete("/api/v1/contacts/R-8", "Authorization", schmidt.bearer()).status()).isEqualTo(404);
+        String readOnly = apiKey("mueller", List.of("messaging:read"));
+        assertThat(http.delete("/api/v1/contacts/R-8", "Authorization", "Bearer " + readOnly).status()).isEqualTo(403);
+        assertThat(count("select count(*) from contact where external_id = 'R-8'")).isEqualTo(1);
+    }
+
+    @Test
     void messagesUnderLegalRetentionAreReportedAsRetained() {
         annaWrites();
         properties.getGdpr().setLegalRetention(Duration.ofDays(6 * 365));
