@@ -30,8 +30,13 @@ public record ChannelConfig(
         }
     }
 
-    /** The owner string bound into the ciphertext of this channel's secrets. */
-    public static String owner(long tenantId, Channel channel) {
+    /** The owner bound into the ciphertext of a channel's secrets: the row, its tenant and its kind. */
+    public static String owner(long channelId, long tenantId, Channel channel) {
+        return "channel:" + channelId + ":tenant:" + tenantId + ":" + channel.wire();
+    }
+
+    /** The owner of secrets sealed before they were bound to their row (upgrade only). */
+    static String legacyOwner(long tenantId, Channel channel) {
         return "tenant:" + tenantId + ":" + channel.wire();
     }
 }

@@ -57,6 +57,10 @@ public class ChannelDirectory {
 
     @EventListener(ContextRefreshedEvent.class)
     public void onStart() {
+        int upgraded = de.inboxgateway.access.TenantScope.asSystem(repository::upgradeLegacySecrets);
+        if (upgraded > 0) {
+            LOG.info("channels: secrets of {} channel(s) sealed again, bound to their row", upgraded);
+        }
         refresh();
     }
 

@@ -14,14 +14,17 @@ import de.inboxgateway.config.GatewayProperties;
 import org.springframework.stereotype.Component;
 
 /**
- * AES-256-GCM for channel secrets at rest. The row's owner (tenant id and channel) is bound in as
- * associated data, so a ciphertext copied into another tenant's row does not decrypt.
- * Layout: version byte 1, 12-byte nonce, ciphertext with 16-byte tag.
+ * AES-256-GCM for channel secrets at rest. The row's owner (the channel row itself: its id, tenant
+ * and kind) is bound in as associated data, so a ciphertext copied into another row, even another
+ * channel of the same tenant, does not decrypt.
+ * Layout: version byte, 12-byte nonce, ciphertext with 16-byte tag. Version 2 binds the channel row;
+ * version 1 (tenant and kind only) is read only by {@link #decryptLegacy}, to upgrade old rows.
  */
 @Component
 public class SecretCipher {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
+    private static final byte LEGACY = 1;
     private static final int NONCE_BYTES = 12;
     private final SecretKeySpec key;
     private final SecureRandom random = new SecureRandom();
@@ -48,6 +51,15 @@ public class SecretCipher {
     }
 
     public byte[] encrypt(String plaintext, String owner) {
+        return seal(plaintext, owner, VERSION);
+    }
+
+    /** How rows were sealed before version 2; kept for the upgrade's tests. */
+    byte[] encryptLegacy(String plaintext, String legacyOwner) {
+        return seal(plaintext, legacyOwner, LEGACY);
+    }
+
+    private byte[] seal(String plaintext, String owner, byte version) {
         try {
             byte[] nonce = new byte[NONCE_BYTES];
             random.nextBytes(nonce);
@@ -55,14 +67,27 @@ public class SecretCipher {
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
             cipher.updateAAD(owner.getBytes(StandardCharsets.UTF_8));
             byte[] ct = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
-            return ByteBuffer.allocate(1 + NONCE_BYTES + ct.length).put(VERSION).put(nonce).put(ct).array();
+            return ByteBuffer.allocate(1 + NONCE_BYTES + ct.length).put(version).put(nonce).put(ct).array();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("encryption failed", e);
         }
     }
 
     public String decrypt(byte[] sealed, String owner) {
-        if (sealed == null || sealed.length < 1 + NONCE_BYTES + 16 || sealed[0] != VERSION) {
+        return open(sealed, owner, VERSION);
+    }
+
+    /** Only for the one-time upgrade of rows written before secrets were bound to their row. */
+    public String decryptLegacy(byte[] sealed, String legacyOwner) {
+        return open(sealed, legacyOwner, LEGACY);
+    }
+
+    public static boolean isLegacy(byte[] sealed) {
+        return sealed != null && sealed.length > 0 && sealed[0] == LEGACY;
+    }
+
+    private String open(byte[] sealed, String owner, byte version) {
+        if (sealed == null || sealed.length < 1 + NONCE_BYTES + 16 || sealed[0] != version) {
             throw new IllegalStateException("unknown secret format");
         }
         try {

@@ -48,4 +48,14 @@ class SecretCipherTest {
         p.setSecretsKey(Base64.getEncoder().encodeToString(new byte[16]));
         assertThatThrownBy(() -> new SecretCipher(p)).hasMessageContaining("32 bytes");
     }
+
+    @Test
+    void oldFormatOpensOnlyThroughTheUpgrade() {
+        SecretCipher c = cipher((byte) 1);
+        byte[] legacy = c.encryptLegacy("secret", "tenant:1:sms");
+        assertThat(SecretCipher.isLegacy(legacy)).isTrue();
+        assertThatThrownBy(() -> c.decrypt(legacy, "tenant:1:sms")).isInstanceOf(IllegalStateException.class);
+        assertThat(c.decryptLegacy(legacy, "tenant:1:sms")).isEqualTo("secret");
+        assertThat(SecretCipher.isLegacy(c.encrypt("secret", "channel:7:tenant:1:sms"))).isFalse();
+    }
 }
