@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -35,10 +34,25 @@ public class SourceBlocker {
     private final Duration window;
     private final Duration blockFor;
     private final ClientAddress clientAddress;
-    private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
-    private final Map<String, Instant> blockedUntil = new ConcurrentHashMap<>();
+    // Bounded (least recently used goes first), so a flood of new addresses or numbers costs no more
+    // than MAX_TRACKED entries and never a full sweep on the request path.
+    private final Map<String, Deque<Instant>> failures = lru();
+    private final Map<String, Instant> blockedUntil = lru();
 
-    public SourceBlocker(Clock clock, AuditLog audit, ClientAddress clientAddress, GatewayProperties properties) {
+    private static <V> Map<String, V> lru() {
+        return java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > MAX_TRACKED;
+            }
+        });
+    }
+
+    private final RejectedWebhooks rejected;
+
+    public SourceBlocker(Clock clock, AuditLog audit, ClientAddress clientAddress, GatewayProperties properties,
+                         RejectedWebhooks rejected) {
+        this.rejected = rejected;
         this.clock = clock;
         this.audit = audit;
         GatewayProperties.Block block = properties.getWebhooks().getBlock();
@@ -70,9 +84,6 @@ public class SourceBlocker {
         String source = key(address, e == null ? null : e.claimedNumber());
         if (source == null || maxFailures <= 0) {
             return;
-        }
-        if (failures.size() > MAX_TRACKED) {
-            purge();
         }
         Instant now = clock.instant();
         Deque<Instant> recent = failures.computeIfAbsent(source, s -> new ArrayDeque<>());
@@ -110,12 +121,16 @@ public class SourceBlocker {
     /** Forgets expired blocks and old failures (route {@code source-blocks-purge}). */
     public void purge() {
         Instant now = clock.instant();
-        blockedUntil.entrySet().removeIf(e -> !now.isBefore(e.getValue()));
-        failures.entrySet().removeIf(e -> {
-            synchronized (e.getValue()) {
-                return e.getValue().isEmpty() || e.getValue().peekLast().isBefore(now.minus(window));
-            }
-        });
+        synchronized (blockedUntil) {
+            blockedUntil.entrySet().removeIf(e -> !now.isBefore(e.getValue()));
+        }
+        synchronized (failures) {
+            failures.entrySet().removeIf(e -> {
+                synchronized (e.getValue()) {
+                    return e.getValue().isEmpty() || e.getValue().peekLast().isBefore(now.minus(window));
+                }
+            });
+        }
     }
 
     /**
@@ -127,6 +142,7 @@ public class SourceBlocker {
         int lifted = blockedUntil.size();
         failures.clear();
         blockedUntil.clear();
+        rejected.flushAll(); // the audit windows start over as well
         if (lifted > 0) { // nothing lifted, nothing to record
             de.inboxgateway.access.TenantScope.asSystem(() -> audit.record(new AuditLog.Entry(null, "admin.source-blocks-lifted",
                     "admin", null, null, null, java.util.Map.of("blocksLifted", lifted))));

@@ -19,6 +19,9 @@ import de.inboxgateway.channel.whatsapp.HubSignature;
  */
 class SourceBlockingIT extends GatewayTest {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    de.inboxgateway.webhook.RejectedWebhooks rejected;
+
     @BeforeEach
     void provision() {
         fixtureTenant();
@@ -58,10 +61,15 @@ class SourceBlockingIT extends GatewayTest {
         Map<String, Object> audit = jdbc.queryForMap("select * from audit_entry where type = 'webhook.source-blocked'");
         assertThat(audit.get("source_address")).isEqualTo("203.0.113.7");
         assertThat(audit.get("detail").toString()).contains(Fixtures.PHONE_NUMBER_ID);
+        // Ten failures of one source in one minute: one full entry at once, then one with the count.
         assertThat(count("select count(*) from audit_entry where type = 'webhook.signature-invalid' and source_address = '203.0.113.7'"))
-                .isEqualTo(10);
+                .isEqualTo(1);
         // The block ends after its time (gateway.webhooks.block.duration, 10 minutes).
         clock.set(java.time.Instant.now().plus(java.time.Duration.ofMinutes(11)));
+        rejected.flush(); // job source-blocks-purge
+        assertThat(jdbc.queryForObject("select (detail ->> 'count')::int from audit_entry "
+                + "where type = 'webhook.signature-invalid.repeated' and source_address = '203.0.113.7'", Integer.class))
+                .isEqualTo(9);
         assertThat(from("203.0.113.7", body, bad).status()).isEqualTo(401);
     }
 
@@ -132,5 +140,28 @@ class SourceBlockingIT extends GatewayTest {
         } finally {
             logger.detachAppender(seen);
         }
+    }
+
+    @Test
+    void unsignedNoiseFromOneAddressIsThrottledBeforeParsingAndBarelyAudited() {
+        byte[] body = Fixtures.bytes("whatsapp/text-message.json");
+        for (int i = 0; i < 10; i++) {
+            assertThat(http.post("/webhooks/whatsapp", body, "Content-Type", "application/json",
+                    "X-Forwarded-For", "198.51.100.9").status()).isEqualTo(401);
+        }
+        Http.Response throttled = http.post("/webhooks/whatsapp", "{not even json".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json", "X-Forwarded-For", "198.51.100.9");
+        assertThat(throttled.status()).isEqualTo(429); // before the body is parsed: not a 400
+        assertThat(throttled.code()).isEqualTo("SOURCE_BLOCKED");
+        // The trail holds one entry for the noise, not ten (and the count once the minute is over)…
+        assertThat(count("select count(*) from audit_entry where source_address = '198.51.100.9' "
+                + "and type = 'webhook.signature-invalid'")).isEqualTo(1);
+        clock.set(java.time.Instant.now().plus(java.time.Duration.ofMinutes(2)));
+        rejected.flush();
+        assertThat(count("select count(*) from audit_entry where source_address = '198.51.100.9' "
+                + "and type = 'webhook.signature-invalid.repeated'")).isEqualTo(1);
+        clock.reset();
+        // …and a correctly signed webhook from that address still gets through.
+        assertThat(from("198.51.100.9", body, Fixtures.hubSignature("whatsapp/text-message.json")).status()).isEqualTo(200);
     }
 }

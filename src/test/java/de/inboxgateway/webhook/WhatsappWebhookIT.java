@@ -25,6 +25,9 @@ import de.inboxgateway.testing.Http;
 /** Meta's webhook through HTTP, the real routes and PostgreSQL. */
 class WhatsappWebhookIT extends GatewayTest {
 
+    @org.springframework.beans.factory.annotation.Autowired
+    RejectedWebhooks rejected;
+
     private TestTenant mueller;
 
     @BeforeEach
@@ -192,7 +195,13 @@ class WhatsappWebhookIT extends GatewayTest {
         assertThat(postWhatsapp(body, "sha1=abc").status()).isEqualTo(401);
         assertThat(postWhatsapp(body, "").status()).isEqualTo(401);
         assertThat(count("select count(*) from message")).isZero();
-        assertThat(count("select count(*) from audit_entry where type = 'webhook.signature-invalid'")).isEqualTo(4);
+        // One entry per source, claimed tenant and minute (unsigned: no tenant; badly signed: mueller's)…
+        assertThat(count("select count(*) from audit_entry where type = 'webhook.signature-invalid'")).isEqualTo(2);
+        clock.set(java.time.Instant.now().plus(java.time.Duration.ofMinutes(2)));
+        rejected.flush();
+        // …and the rest counted once the minute is over.
+        assertThat(count("select sum((detail ->> 'count')::int) from audit_entry "
+                + "where type = 'webhook.signature-invalid.repeated'")).isEqualTo(2);
     }
 
     @Test

@@ -59,11 +59,13 @@ public class TwilioSignatureVerifier {
         byte[] raw = WebhookRequest.rawBody(exchange);
         String signature = exchange.getMessage().getHeader("X-Twilio-Signature", String.class);
         if (signature == null || signature.isBlank()) {
+            blocker.check(exchange, null); // noise from an address that keeps sending it: 429 before parsing
             throw new SignatureInvalidException(Channel.SMS, null, "missing X-Twilio-Signature");
         }
         FormBody form = FormBody.parse(new String(raw, StandardCharsets.UTF_8));
         String number = form.first(businessNumberParam);
         if (number == null || number.isBlank()) {
+            blocker.check(exchange, null);
             throw new SignatureInvalidException(Channel.SMS, null, "form has no " + businessNumberParam);
         }
         String e164 = Text.forLog(phones.fromProvider(number), 40);

@@ -47,6 +47,7 @@ public class WhatsappSignatureVerifier {
         byte[] body = WebhookRequest.rawBody(exchange);
         String signature = exchange.getMessage().getHeader("X-Hub-Signature-256", String.class);
         if (signature == null || signature.isBlank()) {
+            blocker.check(exchange, null); // noise from an address that keeps sending it: 429 before parsing
             throw new SignatureInvalidException(Channel.WHATSAPP, null, "missing X-Hub-Signature-256");
         }
         JsonNode root;
@@ -88,6 +89,7 @@ public class WhatsappSignatureVerifier {
             throw new SignatureInvalidException(Channel.WHATSAPP, null, claimed, "unknown phone_number_id " + claimed);
         }
         if (verified.isEmpty()) {
+            blocker.check(exchange, null);
             throw new SignatureInvalidException(Channel.WHATSAPP, null, "body names no phone_number_id to verify against");
         }
         // A body verified with a known number's secret may also carry changes of a number this gateway
