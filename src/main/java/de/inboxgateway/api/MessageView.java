@@ -47,8 +47,15 @@ class MessageView {
         v.put("createdAt", m.createdAt());
         v.put("providerTimestamp", m.providerTimestamp());
         v.put("statusUpdatedAt", m.statusUpdatedAt());
-        v.put("error", m.errorCode() == null ? null : Map.of("code", m.errorCode(),
-                "message", m.errorMessage() == null ? "" : m.errorMessage()));
+        if (m.errorCode() == null) {
+            v.put("error", null);
+        } else {
+            Map<String, Object> error = new java.util.LinkedHashMap<>();
+            error.put("code", m.errorCode());
+            error.put("message", m.errorMessage() == null ? "" : m.errorMessage());
+            error.put("reason", m.errorReason()); // the gateway's reading of the provider's code
+            v.put("error", error);
+        }
         return v;
     }
 }

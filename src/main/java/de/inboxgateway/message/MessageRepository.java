@@ -195,7 +195,7 @@ public class MessageRepository {
         return jdbc.query("""
                 select id, direction, type, text, media::text as media, data::text as data, reply_to, profile_name,
                        status, provider_message_id, created_at, provider_timestamp, status_updated_at,
-                       error_code, error_message
+                       error_code, error_message, error_reason
                 from message where tenant_id = :tenant and id = :id""", Map.of("tenant", tenantId, "id", id), this::map)
                 .stream().findFirst();
     }
@@ -209,12 +209,14 @@ public class MessageRepository {
      * the status does not move it forward.
      */
     public Optional<Advanced> advanceStatus(long tenantId, String channel, String providerMessageId, String status,
-                                            int rank, String errorCode, String errorMessage, Instant now) {
+                                            int rank, String errorCode, String errorMessage, String errorReason,
+                                            Instant now) {
         return jdbc.query("""
                 update message
                    set status = :status, status_rank = :rank, status_updated_at = :now,
                        error_code = coalesce(:errorCode, error_code),
-                       error_message = coalesce(:errorMessage, error_message)
+                       error_message = coalesce(:errorMessage, error_message),
+                       error_reason = coalesce(:errorReason, error_reason)
                  where tenant_id = :tenant and channel = :channel and provider_message_id = :providerId
                    and direction = 'outbound' and status_rank < :rank
                 returning id, conversation_id""", new MapSqlParameterSource()
@@ -225,6 +227,7 @@ public class MessageRepository {
                 .addValue("rank", rank)
                 .addValue("errorCode", Text.truncate(errorCode, 64))
                 .addValue("errorMessage", Text.truncate(errorMessage, 2000))
+                .addValue("errorReason", errorReason)
                 .addValue("now", Timestamp.from(now)),
                 (rs, row) -> new Advanced(rs.getLong("id"), rs.getLong("conversation_id"))).stream().findFirst();
     }
@@ -232,7 +235,7 @@ public class MessageRepository {
     public record MessageRow(long id, String direction, String type, String text, JsonNode media, JsonNode data,
                              String replyTo, String profileName, String status, String providerMessageId,
                              Instant createdAt, Instant providerTimestamp, Instant statusUpdatedAt,
-                             String errorCode, String errorMessage) {
+                             String errorCode, String errorMessage, String errorReason) {
     }
 
     /** Newest first; keyset pagination on id. The tenant is part of every lookup. */
@@ -247,7 +250,7 @@ public class MessageRepository {
         return jdbc.query("""
                 select id, direction, type, text, media::text as media, data::text as data, reply_to, profile_name,
                        status, provider_message_id, created_at, provider_timestamp, status_updated_at,
-                       error_code, error_message
+                       error_code, error_message, error_reason
                 from message where tenant_id = :tenant and conversation_id = :conversation""" + cursor
                 + " order by id desc limit :limit", p, this::map);
     }
@@ -258,7 +261,7 @@ public class MessageRepository {
                 rs.getString("profile_name"), rs.getString("status"), rs.getString("provider_message_id"),
                 instant(rs, "created_at"), instant(rs, "provider_timestamp"),
                 instant(rs, "status_updated_at"), rs.getString("error_code"),
-                rs.getString("error_message"));
+                rs.getString("error_message"), rs.getString("error_reason"));
     }
 
     private String json(Object value) {

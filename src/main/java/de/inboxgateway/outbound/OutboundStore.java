@@ -17,6 +17,7 @@ import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
 import de.inboxgateway.conversation.ConversationRepository;
 import de.inboxgateway.message.MessageRepository;
+import de.inboxgateway.message.ProviderErrors;
 
 /**
  * The outbound lifecycle in the database: queued before the provider call (committed, so a crash
@@ -145,7 +146,8 @@ public class OutboundStore {
             messages.recordAccepted(m.id(), result.providerMessageId(), now);
             statusEvents.best(m.tenantId(), m.channel().wire(), result.providerMessageId()).ifPresent(best ->
                     messages.advanceStatus(m.tenantId(), m.channel().wire(), result.providerMessageId(), best.status(),
-                            best.rank(), best.errorCode(), best.errorMessage(), now));
+                            best.rank(), best.errorCode(), best.errorMessage(),
+                            best.errorCode() == null ? null : ProviderErrors.reason(best.errorCode()), now));
         } else {
             messages.recordFailed(m.id(), result.errorCode(), result.errorMessage(), result.reason(), now);
             if (ProviderErrors.TWILIO_UNSUBSCRIBED.equals(result.errorCode())) {

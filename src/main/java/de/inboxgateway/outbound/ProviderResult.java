@@ -1,5 +1,7 @@
 package de.inboxgateway.outbound;
 
+import de.inboxgateway.message.ProviderErrors;
+
 /**
  * What a provider answered to one send. Accepted: its message id. Rejected: its error code and
  * message, and the gateway's reading of it ({@link ProviderErrors}).

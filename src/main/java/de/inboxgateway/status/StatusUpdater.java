@@ -14,6 +14,7 @@ import de.inboxgateway.events.EventLog;
 import de.inboxgateway.events.TenantEvent;
 import de.inboxgateway.normalize.StatusUpdate;
 import de.inboxgateway.message.MessageRepository;
+import de.inboxgateway.message.ProviderErrors;
 
 /**
  * Statuses of our outbound messages: every report is recorded once (deduplicated on message and
@@ -51,10 +52,13 @@ public class StatusUpdater {
             LOG.info("unknown {} status '{}' for {} recorded, not applied", s.channel(), s.status(), s.providerMessageId());
             return new Applied(true, null);
         }
+        // A failure reported later (Meta answers a send with 200 and reports 131047 by webhook) gets the same
+        // reading as one the provider answered at once: the ERP sees WHATSAPP_WINDOW_CLOSED either way.
+        String reason = s.errorCode() == null ? null : ProviderErrors.reason(s.errorCode());
         Optional<MessageRepository.Advanced> advanced = messages.advanceStatus(s.tenantId(), s.channel().wire(),
-                s.providerMessageId(), s.status(), rank, s.errorCode(), s.errorMessage(), now);
+                s.providerMessageId(), s.status(), rank, s.errorCode(), s.errorMessage(), reason, now);
         advanced.ifPresent(a -> eventLog.publish(s.tenantId(), a.conversationId(), s.recipient(), TenantEvent.Status.of(
-                s.channel().wire(), s.recipient(), a.id(), s.status(), s.errorCode(), null, s.providerMessageId())));
+                s.channel().wire(), s.recipient(), a.id(), s.status(), s.errorCode(), reason, s.providerMessageId())));
         return new Applied(true, advanced.map(MessageRepository.Advanced::id).orElse(null));
     }
 }

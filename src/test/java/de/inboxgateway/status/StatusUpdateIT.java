@@ -2,13 +2,16 @@ package de.inboxgateway.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import de.inboxgateway.testing.FakeProvider;
 import de.inboxgateway.testing.Fixtures;
+import de.inboxgateway.testing.Http;
 import de.inboxgateway.testing.GatewayTest;
 
 /** Provider statuses move our outbound messages forward only, whatever order they arrive in. */
@@ -127,6 +130,53 @@ class StatusUpdateIT extends GatewayTest {
         otherService.put("MessagingServiceSid", "MG" + "2".repeat(32));
         assertThat(postTwilioSigned("/webhooks/sms/status", otherService, Fixtures.AUTH_TOKEN).status()).isEqualTo(401);
         assertThat(postTwilioSigned("/webhooks/sms/status", callback, "guess").status()).isEqualTo(401);
+    }
+
+    private Http.Response sendToAnnaOnWhatsapp() {
+        // Anna wrote a minute ago: the window is open.
+        assertThat(postWhatsappSigned(whatsappText(Fixtures.PHONE_NUMBER_ID, "4917612345678", "wamid.anna-" + System.nanoTime(),
+                clock.instant().minusSeconds(60).getEpochSecond(), "Hallo"), Fixtures.APP_SECRET).status()).isEqualTo(200);
+        return http.post("/api/v1/messages", json(Map.of("channel", "whatsapp", "to", Fixtures.ANNA, "text", "Termin morgen")),
+                "Authorization", "Bearer " + apiKey("mueller", ALL_SCOPES), "Content-Type", "application/json");
+    }
+
+    @Test
+    void aSendMetaAcceptsAndLaterReportsAs131047EndsFailedWithTheWindowAsItsReason() {
+        Http.Response sent = sendToAnnaOnWhatsapp();
+        assertThat(sent.status()).isEqualTo(202);
+        String wamid = sent.json().path("providerMessageId").asText();
+        long id = sent.json().path("id").asLong();
+        // What Meta really does: 200 to the send, then a failed status with the re-engagement error.
+        assertThat(postWhatsappSigned(whatsappStatus(Fixtures.PHONE_NUMBER_ID, wamid, "failed", Instant.now().getEpochSecond(),
+                "[{\"code\":131047,\"title\":\"Re-engagement message\",\"message\":\"Re-engagement message\","
+                        + "\"error_data\":{\"details\":\"Message failed to send because more than 24 hours have passed\"}}]"),
+                Fixtures.APP_SECRET).status()).isEqualTo(200);
+
+        Http.Response message = http.get("/api/v1/messages/" + id, "Authorization", "Bearer " + apiKey("mueller", ALL_SCOPES));
+        assertThat(message.json().path("status").asText()).isEqualTo("failed");
+        assertThat(message.json().path("error").path("code").asText()).isEqualTo("131047");
+        assertThat(message.json().path("error").path("reason").asText()).isEqualTo("WHATSAPP_WINDOW_CLOSED");
+        assertThat(jdbc.queryForObject("select payload -> 'message' ->> 'errorReason' from tenant_event "
+                + "where type = 'messaging.status' order by id desc limit 1", String.class)).isEqualTo("WHATSAPP_WINDOW_CLOSED");
+    }
+
+    @Test
+    void aStatusThatOvertakesTheProvidersAnswerStillEndsTheMessageDelivered() {
+        // Meta's webhook for the new message arrives while the gateway still waits for the send's answer.
+        GRAPH.respond(req -> {
+            if (!req.path().endsWith("/messages")) {
+                return FakeProvider.Response.of(404, "{}");
+            }
+            String wamid = "wamid.overtaken-1";
+            assertThat(postWhatsappSigned(whatsappStatus(Fixtures.PHONE_NUMBER_ID, wamid, "delivered",
+                    Instant.now().getEpochSecond(), null), Fixtures.APP_SECRET).status()).isEqualTo(200);
+            return FakeProvider.Response.of(200, "{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"" + wamid + "\"}]}");
+        });
+        Http.Response sent = sendToAnnaOnWhatsapp();
+        assertThat(sent.status()).isEqualTo(202);
+        assertThat(sent.json().path("providerMessageId").asText()).isEqualTo("wamid.overtaken-1");
+        assertThat(message(sent.json().path("id").asLong()).get("status")).isEqualTo("delivered");
+        assertThat(GRAPH.requests()).hasSize(1); // and it was sent once
     }
 
     @Test

@@ -11,7 +11,7 @@ import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.outbound.OutboundMessage;
-import de.inboxgateway.outbound.ProviderErrors;
+import de.inboxgateway.message.ProviderErrors;
 import de.inboxgateway.outbound.ProviderResult;
 import de.inboxgateway.provider.ProviderEndpoints;
 import de.inboxgateway.support.ApiException;

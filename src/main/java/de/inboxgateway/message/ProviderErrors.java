@@ -1,4 +1,4 @@
-package de.inboxgateway.outbound;
+package de.inboxgateway.message;
 
 import java.util.Map;
 
