@@ -114,6 +114,99 @@ class OptOutLifecycleIT extends GatewayTest {
     }
 
     @Test
+    void aStopWhoseStorageFailsLeavesNothingAndTheProvidersRetryDoesItAllOnce() {
+        // Storage fails after the opt-out was written: the events of the transaction are refused.
+        jdbc.execute("""
+                create or replace function stop_storage_fails() returns trigger language plpgsql as $$
+                begin raise exception 'storage failed after the opt-out'; end $$""");
+        jdbc.execute("create trigger stop_storage_fails before insert on tenant_event for each row "
+                + "execute function stop_storage_fails()");
+        Http.Response failed;
+        try {
+            failed = postTwilioSigned("/webhooks/sms", Map.of("MessageSid", "SMstop000000000000000000000000001",
+                    "From", Fixtures.ANNA, "To", Fixtures.TWILIO_NUMBER, "Body", "STOP", "AccountSid", Fixtures.ACCOUNT_SID),
+                    Fixtures.AUTH_TOKEN);
+        } finally {
+            jdbc.execute("drop trigger stop_storage_fails on tenant_event");
+            jdbc.execute("drop function stop_storage_fails()");
+        }
+        assertThat(failed.status()).isEqualTo(503);
+        assertThat(count("select count(*) from optout")).isZero();
+        assertThat(count("select count(*) from audit_entry where type like 'optout.%'")).isZero();
+        assertThat(count("select count(*) from tenant_event")).isZero();
+        assertThat(count("select count(*) from message")).isZero(); // neither the STOP nor its confirmation
+
+        // Twilio's retry: everything once.
+        assertThat(postTwilioSigned("/webhooks/sms", Map.of("MessageSid", "SMstop000000000000000000000000001",
+                "From", Fixtures.ANNA, "To", Fixtures.TWILIO_NUMBER, "Body", "STOP", "AccountSid", Fixtures.ACCOUNT_SID),
+                Fixtures.AUTH_TOKEN).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> TWILIO.requests().size() == 1);
+        assertThat(count("select count(*) from optout where ended_at is null")).isEqualTo(1);
+        assertThat(count("select count(*) from audit_entry where type = 'optout.created'")).isEqualTo(1);
+        assertThat(count("select count(*) from tenant_event where type = 'messaging.optout'")).isEqualTo(1);
+        assertThat(count("select count(*) from message where kind = 'optout-confirmation'")).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("select count(*) from message "
+                + "where kind = 'optout-confirmation' and provider_message_id is not null") == 1);
+        assertThat(TWILIO.requests()).hasSize(1);
+    }
+
+    @Test
+    void anOldQueuedConfirmationIsSentOnceWhileTwoInstancesSweep() throws Exception {
+        // As after a crash: the hand-off right after the commit does not happen (its route is stopped).
+        camel.getRouteController().stopRoute("optout-confirmations");
+        try {
+            assertThat(smsFromAnna("STOP").status()).isEqualTo(200);
+            assertThat(count("select count(*) from message where kind = 'optout-confirmation' and attempted_at is null"))
+                    .isEqualTo(1);
+            jdbc.update("update message set created_at = now() - interval '5 minutes' where kind = 'optout-confirmation'");
+            org.springframework.context.ConfigurableApplicationContext second =
+                    new org.springframework.boot.builder.SpringApplicationBuilder(de.inboxgateway.InboxGatewayApplication.class)
+                            .run(anotherGateway());
+            try {
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                ExecutorService sweepers = Executors.newFixedThreadPool(2);
+                try {
+                    List<java.util.concurrent.Future<Object>> runs = new ArrayList<>();
+                    for (org.springframework.context.ApplicationContext instance
+                            : List.<org.springframework.context.ApplicationContext>of(camelContextOwner(), second)) {
+                        runs.add(sweepers.submit(() -> {
+                            // What each instance's sweeper route does, at the same moment on both.
+                            Object pending = instance.getBean(de.inboxgateway.optout.OptOutConfirmations.class).pending();
+                            together.await(10, TimeUnit.SECONDS);
+                            instance.getBean(org.apache.camel.CamelContext.class).createProducerTemplate()
+                                    .sendBody("direct:optout-confirmation-send", pending);
+                            return pending;
+                        }));
+                    }
+                    for (java.util.concurrent.Future<Object> run : runs) {
+                        assertThat((List<?>) run.get(20, TimeUnit.SECONDS)).hasSize(1); // both saw it pending
+                    }
+                } finally {
+                    sweepers.shutdownNow();
+                }
+                assertThat(TWILIO.requests()).hasSize(1);
+                assertThat(bodyOf(TWILIO.requests().get(0))).contains("keine Nachrichten mehr");
+            } finally {
+                second.close();
+            }
+        } finally {
+            camel.getRouteController().startRoute("optout-confirmations");
+        }
+        // The hand-off, arriving late when its route is back, finds the confirmation attempted: still one.
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                camel.getEndpoint("seda:optout-confirmations", org.apache.camel.component.seda.SedaEndpoint.class)
+                        .getCurrentQueueSize() == 0 && camel.getInflightRepository().size() == 0);
+        assertThat(TWILIO.requests()).hasSize(1);
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    org.springframework.context.ApplicationContext context;
+
+    private org.springframework.context.ApplicationContext camelContextOwner() {
+        return context;
+    }
+
+    @Test
     void twiliosOwnOptOutReplyIsNotDoubled() {
         postTwilioFixture("/webhooks/sms", "sms/inbound-stop-advanced-opt-out.form.txt");
         await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(3)).until(() -> TWILIO.requests().isEmpty());

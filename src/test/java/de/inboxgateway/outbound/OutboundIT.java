@@ -372,6 +372,45 @@ class OutboundIT extends GatewayTest {
     }
 
     @Test
+    void a503AfterTheProviderCallThenARetryWithTheSameKeyReturnsTheStoredOutcomeAndSendsNothingTwice() {
+        // The provider accepts, then storing its answer fails (the database refuses that one update).
+        jdbc.execute("""
+                create or replace function outbound_answer_lost() returns trigger language plpgsql as $$
+                begin if new.provider_message_id is not null and old.provider_message_id is null then
+                  raise exception 'storage lost the answer'; end if; return new; end $$""");
+        jdbc.execute("create trigger outbound_answer_lost before update on message for each row "
+                + "execute function outbound_answer_lost()");
+        String body = json(Map.of("channel", "sms", "to", Fixtures.ANNA, "text", "Genau einmal bitte"));
+        Http.Response lost;
+        try {
+            lost = send(mueller, body, "Idempotency-Key", "erp-503");
+        } finally {
+            jdbc.execute("drop trigger outbound_answer_lost on message");
+            jdbc.execute("drop function outbound_answer_lost()");
+        }
+        assertThat(lost.status()).isEqualTo(503);
+        assertThat(lost.code()).isEqualTo("STORAGE_UNAVAILABLE");
+        assertThat(twilioSends("Genau einmal bitte")).hasSize(1);
+
+        // The ERP retries with the same key: the message the gateway stored comes back, nothing is sent again.
+        Http.Response retried = send(mueller, body, "Idempotency-Key", "erp-503");
+        assertThat(retried.status()).isEqualTo(202);
+        assertThat(retried.json().path("replayed").asBoolean()).isTrue();
+        long id = retried.json().path("id").asLong();
+        assertThat(count("select count(*) from message where idempotency_key = 'erp-503'")).isEqualTo(1);
+        assertThat(count("select count(*) from message where id = ? and attempted_at is not null", id)).isEqualTo(1);
+        assertThat(twilioSends("Genau einmal bitte")).hasSize(1);
+
+        // The same key in another tenant is that tenant's own request, never the first tenant's result.
+        TestTenant schmidt = otherTenant();
+        Http.Response theirs = send(schmidt, body, "Idempotency-Key", "erp-503");
+        assertThat(theirs.status()).isEqualTo(202);
+        assertThat(theirs.json().path("replayed").asBoolean()).isFalse();
+        assertThat(theirs.json().path("id").asLong()).isNotEqualTo(id);
+        assertThat(twilioSends("Genau einmal bitte")).hasSize(2);
+    }
+
+    @Test
     void parallelRetriesWithOneKeySendOnce() throws Exception {
         String body = json(Map.of("channel", "sms", "to", Fixtures.ANNA, "text", "Parallel einmal"));
         ExecutorService pool = Executors.newFixedThreadPool(8);
