@@ -105,4 +105,22 @@ class RequestLimitsIT extends GatewayTest {
         await().atMost(WAIT).until(() -> apiRequests.inProgress() == 0);
         assertThat(api(mueller, "/api/v1/conversations").status()).isEqualTo(200);
     }
+
+    @Test
+    void aCallerThatStopsSendingItsBodyIsCutOffAndItsSlotComesBack() throws Exception {
+        try (Socket stalled = begin("POST /api/v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 100\r\n", "{\"chan")) {
+            await().atMost(WAIT).until(() -> apiRequests.inProgress() == 1);
+            // server.tomcat.connection-timeout (10 s): the gateway gives up on the body and frees the slot.
+            stalled.setSoTimeout(30_000);
+            long started = System.nanoTime();
+            InputStream in = stalled.getInputStream();
+            byte[] buffer = new byte[4096];
+            while (in.read(buffer) >= 0) {
+                // whatever the gateway answers before it closes the connection
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(25));
+            await().atMost(WAIT).until(() -> apiRequests.inProgress() == 0);
+        }
+    }
 }
