@@ -311,7 +311,7 @@ public class GatewayProperties {
         /** Largest body of a tenant or admin API request (media uploads have gateway.media.max-bytes). */
         private long maxBodyBytes = 1024 * 1024;
         /** API and admin requests in progress at once; beyond, 503 API_BUSY (webhooks keep their capacity). */
-        private int maxConcurrentRequests = 16;
+        private int maxConcurrentRequests = 8;
 
         public long getMaxBodyBytes() { return maxBodyBytes; }
         public void setMaxBodyBytes(long maxBodyBytes) { this.maxBodyBytes = maxBodyBytes; }

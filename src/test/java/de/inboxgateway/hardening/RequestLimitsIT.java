@@ -31,6 +31,8 @@ class RequestLimitsIT extends GatewayTest {
 
     @Autowired
     ApiRequestFilter apiRequests;
+    @Autowired
+    de.inboxgateway.config.GatewayProperties properties;
 
     /** Sends a request head (and the start of a body) and leaves the socket open. */
     private Socket begin(String head, String bodyStart) throws IOException {
@@ -81,12 +83,13 @@ class RequestLimitsIT extends GatewayTest {
         TestTenant mueller = new TestTenant("mueller", apiKey("mueller", ALL_SCOPES));
         List<Socket> slow = new ArrayList<>();
         try {
-            // Sixteen callers (gateway.api.max-concurrent-requests) start a body and stall.
-            for (int i = 0; i < 16; i++) {
+            // As many callers as gateway.api.max-concurrent-requests start a body and stall.
+            int limit = properties.getApi().getMaxConcurrentRequests();
+            for (int i = 0; i < limit; i++) {
                 slow.add(begin("POST /api/v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                         + "Content-Length: 100\r\n", "{\"chan"));
             }
-            await().atMost(WAIT).until(() -> apiRequests.inProgress() == 16);
+            await().atMost(WAIT).until(() -> apiRequests.inProgress() == limit);
 
             Http.Response busy = api(mueller, "/api/v1/conversations");
             assertThat(busy.status()).isEqualTo(503);
