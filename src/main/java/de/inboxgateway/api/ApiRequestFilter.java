@@ -1,7 +1,6 @@
 package de.inboxgateway.api;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,7 +71,7 @@ public class ApiRequestFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         if (!permits.tryAcquire()) {
             response.setHeader("Retry-After", "1");
-            reject(response, 503, "API_BUSY", "too many API requests in progress; retry shortly");
+            CachedBodyRequest.reject(response, 503, "API_BUSY", "too many API requests in progress; retry shortly");
             return;
         }
         AtomicBoolean released = new AtomicBoolean();
@@ -85,16 +84,11 @@ public class ApiRequestFilter extends OncePerRequestFilter {
         try {
             HttpServletRequest bounded = request;
             if (WITH_BODY.contains(request.getMethod()) && !"/api/v1/media".equals(request.getRequestURI())) {
-                if (request.getContentLengthLong() > maxBodyBytes) {
-                    reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
+                bounded = CachedBodyRequest.readBounded(request, maxBodyBytes);
+                if (bounded == null) {
+                    CachedBodyRequest.reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
                     return;
                 }
-                byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-                if (body.length > maxBodyBytes) {
-                    reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
-                    return;
-                }
-                bounded = new CachedBodyRequest(request, body);
             }
             chain.doFilter(bounded, response);
             if (request.isAsyncStarted()) { // platform-http answers later, from its executor
@@ -126,12 +120,5 @@ public class ApiRequestFilter extends OncePerRequestFilter {
                 release.run();
             }
         }
-    }
-
-    private static void reject(HttpServletResponse response, int status, String code, String message) throws IOException {
-        response.setStatus(status);
-        response.setContentType("application/json");
-        response.getOutputStream().write(("{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -17,6 +17,32 @@ public final class CachedBodyRequest extends HttpServletRequestWrapper {
 
     private final byte[] body;
 
+    /**
+     * The request with its body read into memory, or null when the body is larger than maxBytes
+     * (declared: nothing is read; streamed: reading stops one byte past the limit). Null means 413.
+     */
+    public static CachedBodyRequest readBounded(HttpServletRequest request, long maxBytes) throws IOException {
+        if (request.getContentLengthLong() > maxBytes) {
+            return null;
+        }
+        byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        return body.length > maxBytes ? null : new CachedBodyRequest(request, body);
+    }
+
+    /** A filter's JSON error answer, in the shape of every other error of the gateway. */
+    public static void reject(jakarta.servlet.http.HttpServletResponse response, int status, String code, String message)
+            throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.getOutputStream().write(("{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The body as read. */
+    public byte[] body() {
+        return body.clone();
+    }
+
     public CachedBodyRequest(HttpServletRequest request, byte[] body) {
         super(request);
         this.body = body;

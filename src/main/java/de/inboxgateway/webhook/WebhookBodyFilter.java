@@ -48,31 +48,21 @@ public class WebhookBodyFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        if (request.getContentLengthLong() > maxBodyBytes) {
-            reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
+        CachedBodyRequest bounded = CachedBodyRequest.readBounded(request, maxBodyBytes);
+        if (bounded == null) {
+            CachedBodyRequest.reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
             return;
         }
-        byte[] body = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
-        if (body.length > maxBodyBytes) {
-            reject(response, 413, "PAYLOAD_TOO_LARGE", "body larger than " + maxBodyBytes + " bytes");
-            return;
-        }
+        byte[] body = bounded.body();
         String contentType = request.getContentType();
         if (contentType != null && contentType.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
             try {
                 FormBody.parse(new String(body, StandardCharsets.UTF_8));
             } catch (ApiException e) {
-                reject(response, 400, e.code(), e.getMessage());
+                CachedBodyRequest.reject(response, 400, e.code(), e.getMessage());
                 return;
             }
         }
-        chain.doFilter(new CachedBodyRequest(request, body), response);
-    }
-
-    private static void reject(HttpServletResponse response, int status, String code, String message) throws IOException {
-        response.setStatus(status);
-        response.setContentType("application/json");
-        response.getOutputStream().write(("{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}")
-                .getBytes(StandardCharsets.UTF_8));
+        chain.doFilter(bounded, response);
     }
 }
