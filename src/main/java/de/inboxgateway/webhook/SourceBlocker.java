@@ -27,7 +27,7 @@ import de.inboxgateway.support.ApiException;
 public class SourceBlocker {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceBlocker.class);
-    private static final int MAX_TRACKED = 100_000;
+    static final int MAX_TRACKED = 100_000;
     private final Clock clock;
     private final AuditLog audit;
     private final int maxFailures;
@@ -116,6 +116,11 @@ public class SourceBlocker {
 
     private String source(Exchange exchange) {
         return clientAddress.of(exchange);
+    }
+
+    /** Sources with failures being counted now (bounded by MAX_TRACKED). */
+    int tracked() {
+        return failures.size();
     }
 
     /** Forgets expired blocks and old failures (route {@code source-blocks-purge}). */
