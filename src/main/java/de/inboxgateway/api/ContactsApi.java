@@ -13,6 +13,7 @@ import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
 import de.inboxgateway.access.ApiPrincipal;
+import de.inboxgateway.audit.AuditLog;
 import de.inboxgateway.contact.ContactRepository;
 import de.inboxgateway.support.ApiException;
 import de.inboxgateway.support.GatewayExchange;
@@ -29,10 +30,10 @@ public class ContactsApi {
     private final Json json;
     private final Clock clock;
 
-    private final de.inboxgateway.audit.AuditLog audit;
+    private final AuditLog audit;
 
     public ContactsApi(ContactRepository contacts, PhoneNumbers phones, Json json, Clock clock,
-                       de.inboxgateway.audit.AuditLog audit) {
+                       AuditLog audit) {
         this.audit = audit;
         this.contacts = contacts;
         this.phones = phones;
@@ -77,7 +78,7 @@ public class ContactsApi {
                 || !contacts.delete(principal.tenantId(), externalId)) {
             throw ApiException.notFound("no contact '" + de.inboxgateway.support.Text.forLog(externalId, 200) + "'");
         }
-        audit.record(new de.inboxgateway.audit.AuditLog.Entry(principal.tenantId(), "contact.deleted", principal.actor(),
+        audit.record(new AuditLog.Entry(principal.tenantId(), "contact.deleted", principal.actor(),
                 null, null, null, Map.of("externalId", externalId)));
         return Reply.noContent();
     }

@@ -44,8 +44,20 @@ public class ErasureApi {
     private final MediaRepository mediaRepository;
     private final MediaStore store;
 
+    private final de.inboxgateway.optout.OptOutRepository optOutRecords;
+    private final de.inboxgateway.events.EventLog eventLog;
+    private final de.inboxgateway.status.StatusEventRepository statusEvents;
+    private final de.inboxgateway.message.MessageRepository messageRecords;
+
     public ErasureApi(NamedParameterJdbcTemplate jdbc, PhoneNumbers phones, AuditLog audit, Clock clock,
-                      GatewayProperties properties, MediaRepository mediaRepository, MediaStore store) {
+                      GatewayProperties properties, MediaRepository mediaRepository, MediaStore store,
+                      de.inboxgateway.optout.OptOutRepository optOutRecords, de.inboxgateway.events.EventLog eventLog,
+                      de.inboxgateway.status.StatusEventRepository statusEvents,
+                      de.inboxgateway.message.MessageRepository messageRecords) {
+        this.optOutRecords = optOutRecords;
+        this.eventLog = eventLog;
+        this.statusEvents = statusEvents;
+        this.messageRecords = messageRecords;
         this.mediaRepository = mediaRepository;
         this.store = store;
         this.jdbc = jdbc;
@@ -88,27 +100,11 @@ public class ErasureApi {
         // Free text written about the person elsewhere: the re-consent's note and source (the opt-out
         // record itself stays, it must go on being honoured), the re-consent event's source, and the
         // providers' error texts on the statuses of the person's messages.
-        int optOutNotes = jdbc.update("""
-                update optout set end_note = null, end_source = case when end_source is null then null else 'erased' end
-                where tenant_id = :tenant and phone = :phone and (end_note is not null or end_source is not null)
-                  and end_source is distinct from 'erased'""", p);
-        int optInEvents = jdbc.update("""
-                update tenant_event set payload = payload #- '{source}'
-                where tenant_id = :tenant and phone = :phone and type = 'messaging.optin' and payload -> 'source' is not null""", p);
-        int statusErrors = jdbc.update("""
-                update message_status_event s set error_message = null
-                from message m join conversation c on c.id = m.conversation_id
-                where s.tenant_id = :tenant and s.channel = m.channel and s.provider_message_id = m.provider_message_id
-                  and m.tenant_id = :tenant and c.tenant_id = :tenant and c.phone = :phone and s.error_message is not null""", p);
-        int messageErrors = jdbc.update("""
-                update message m set error_message = null
-                from conversation c
-                where c.id = m.conversation_id and c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone
-                  and m.error_message is not null""", p);
-        int smsSent = jdbc.queryForObject("""
-                select count(*) from message m join conversation c on c.id = m.conversation_id
-                where c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone and m.channel = 'sms'
-                  and m.provider_message_id is not null""", p, Integer.class);
+        int optOutNotes = optOutRecords.eraseConsentNotes(principal.tenantId(), e164);
+        int optInEvents = eventLog.eraseOptInSources(principal.tenantId(), e164);
+        int statusErrors = statusEvents.eraseErrorTexts(principal.tenantId(), e164);
+        int messageErrors = messageRecords.eraseErrorTexts(principal.tenantId(), e164);
+        int smsSent = messageRecords.countSmsAtTwilio(principal.tenantId(), e164);
         int optOuts = jdbc.queryForObject("select count(*) from optout where tenant_id = :tenant and phone = :phone",
                 p, Integer.class);
         int auditKept = jdbc.queryForObject("select count(*) from audit_entry where tenant_id = :tenant and phone = :phone",

@@ -148,4 +148,12 @@ public class EventLog {
             throw new IllegalStateException(e);
         }
     }
+
+    /** Erasure: the free-text source of the person's re-consent events goes. Returns how many. */
+    public int eraseOptInSources(long tenantId, String phone) {
+        return jdbc.update("""
+                update tenant_event set payload = payload #- '{source}'
+                where tenant_id = :tenant and phone = :phone and type = 'messaging.optin'
+                  and payload -> 'source' is not null""", Map.of("tenant", tenantId, "phone", phone));
+    }
 }

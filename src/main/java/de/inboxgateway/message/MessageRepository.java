@@ -284,4 +284,21 @@ public class MessageRepository {
         Timestamp t = rs.getTimestamp(column);
         return t == null ? null : t.toInstant();
     }
+
+    /** Erasure: the providers' error texts on the person's messages go. Returns how many. */
+    public int eraseErrorTexts(long tenantId, String phone) {
+        return jdbc.update("""
+                update message m set error_message = null
+                from conversation c
+                where c.id = m.conversation_id and c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone
+                  and m.error_message is not null""", Map.of("tenant", tenantId, "phone", phone));
+    }
+
+    /** SMS to or from the person that Twilio knows by id (Twilio keeps their bodies in its own log). */
+    public int countSmsAtTwilio(long tenantId, String phone) {
+        return jdbc.queryForObject("""
+                select count(*) from message m join conversation c on c.id = m.conversation_id
+                where c.tenant_id = :tenant and m.tenant_id = :tenant and c.phone = :phone and m.channel = 'sms'
+                  and m.provider_message_id is not null""", Map.of("tenant", tenantId, "phone", phone), Integer.class);
+    }
 }

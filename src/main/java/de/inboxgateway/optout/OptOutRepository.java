@@ -90,4 +90,15 @@ public class OptOutRepository implements de.inboxgateway.outbound.OptOutRecorder
         sql.append(" order by created_at desc, id desc");
         return jdbc.queryForList(sql.toString(), p);
     }
+
+    /**
+     * Erasure: the re-consent's free text about the person goes; the opt-out record and its dates stay
+     * (it must go on being honoured), and a documented consent reads {@code erased}. Returns how many.
+     */
+    public int eraseConsentNotes(long tenantId, String phone) {
+        return jdbc.update("""
+                update optout set end_note = null, end_source = case when end_source is null then null else 'erased' end
+                where tenant_id = :tenant and phone = :phone and (end_note is not null or end_source is not null)
+                  and end_source is distinct from 'erased'""", Map.of("tenant", tenantId, "phone", phone));
+    }
 }

@@ -62,4 +62,14 @@ public class StatusEventRepository {
                 (rs, row) -> new Best(rs.getString("status"), rs.getInt("status_rank"), rs.getString("error_code"),
                         rs.getString("error_message"))).stream().findFirst();
     }
+
+    /** Erasure: the providers' error texts on the statuses of the person's messages go. Returns how many. */
+    public int eraseErrorTexts(long tenantId, String phone) {
+        return jdbc.update("""
+                update message_status_event s set error_message = null
+                from message m join conversation c on c.id = m.conversation_id
+                where s.tenant_id = :tenant and s.channel = m.channel and s.provider_message_id = m.provider_message_id
+                  and m.tenant_id = :tenant and c.tenant_id = :tenant and c.phone = :phone
+                  and s.error_message is not null""", Map.of("tenant", tenantId, "phone", phone));
+    }
 }

@@ -106,11 +106,11 @@ public class GroupCommit {
                     return false; // starting or stopping: run on the caller's thread, as without batching
                 }
                 // Camel's pool: shut down with the context, after in-flight webhooks have drained.
-                ExecutorService pool2 = camel.getExecutorServiceManager().newFixedThreadPool(this, "group-commit", workers);
+                ExecutorService started = camel.getExecutorServiceManager().newFixedThreadPool(this, "group-commit", workers);
                 for (int i = 0; i < workers; i++) {
-                    pool2.execute(this::work);
+                    started.execute(this::work);
                 }
-                committers = pool2;
+                committers = started;
             }
             return !committers.isShutdown();
         }
