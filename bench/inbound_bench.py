@@ -22,6 +22,11 @@ def psql(db, sql):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def psql_value(db, sql):
+    return subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-Atc", sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -145,15 +150,59 @@ def cpu_seconds(pid):
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def heap_mb(pid):
-    try:
-        out = subprocess.run(["jstat", "-gc", str(pid)], capture_output=True, text=True).stdout.split("\n")
-    except OSError:  # a JRE without jstat: no heap figure, the rest still runs
-        return float("nan")
-    if len(out) < 2 or not out[1].strip():
-        return float("nan")
-    cols = dict(zip(out[0].split(), out[1].split()))
-    return sum(float(cols.get(k, 0)) for k in ("S0U", "S1U", "EU", "OU")) / 1024
+def postgres_cpu_seconds():
+    """CPU of every postgres process (server and backends): the database's share of the machine."""
+    total = 0.0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                stat = open("/proc/%s/stat" % d).read()
+            except OSError:
+                continue
+            if stat.split(" (", 1)[1].startswith("postgres") or stat.split(" (", 1)[1].startswith("postmaster"):
+                f = stat.rsplit(")", 1)[1].split()
+                # with cutime/cstime: backends that ended meanwhile are counted in the postmaster
+                total += sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class HeapSampler(threading.Thread):
+    """One `jstat -gc <pid> 500` for the whole run: starting a jstat JVM per sample would itself take
+    a good part of a core from the machine being measured."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.samples = []  # (perf_counter, MB used)
+        try:
+            self.proc = subprocess.Popen(["jstat", "-gc", str(pid), "500"], stdout=subprocess.PIPE, text=True)
+        except OSError:  # a JRE without jstat: no heap figure, the rest still runs
+            self.proc = None
+
+    def run(self):
+        if self.proc is None:
+            return
+        header = None
+        for line in self.proc.stdout:
+            cols = line.split()
+            if not cols:
+                continue
+            if header is None or cols[0] == "S0C":
+                header = cols
+                continue
+            values = dict(zip(header, cols))
+            try:
+                mb = sum(float(values.get(k, 0)) for k in ("S0U", "S1U", "EU", "OU")) / 1024
+            except ValueError:
+                continue
+            self.samples.append((time.perf_counter(), mb))
+
+    def peak(self, since):
+        values = [mb for at, mb in self.samples if at >= since]
+        return max(values) if values else float("nan")
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.terminate()
 
 
 def pgbench(seconds, clients):
@@ -161,12 +210,20 @@ def pgbench(seconds, clients):
     psql("postgres", "create database pglimit")
     subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "pglimit", "-qf",
                     os.path.join(ROOT, "bench", "pg-limit-schema.sql")], check=True, stdout=subprocess.DEVNULL)
+    pg0 = postgres_cpu_seconds()
     out = subprocess.run(["pgbench", "-h", "127.0.0.1", "-U", "postgres", "-n", "-c", str(clients), "-j", "2", "-T",
                           str(seconds), "-f", os.path.join(ROOT, "bench", "pg-limit.sql"), "pglimit"],
                          capture_output=True, text=True).stdout
+    # a backend's CPU reaches the postmaster's account only once it has exited and been reaped
+    for _ in range(100):
+        if psql_value("postgres", "select count(*) from pg_stat_activity where datname = 'pglimit'") == "0":
+            break
+        time.sleep(0.05)
+    pg_cpu = postgres_cpu_seconds() - pg0
     m = re.search(r"tps = ([0-9.]+)", out)
     psql("postgres", "drop database if exists pglimit")
-    return float(m.group(1)) if m else float("nan")
+    tps = float(m.group(1)) if m else float("nan")
+    return tps, pg_cpu * 1000 / (tps * seconds) if tps == tps and tps else float("nan")
 
 
 def main():
@@ -196,7 +253,7 @@ def main():
                            "--gateway.admin-token=bench-admin-token-0123",
                            "--gateway.secrets-key=" + base64.b64encode(os.urandom(32)).decode(),
                            "--gateway.media.dir=" + media, "--logging.level.root=WARN"], stdout=log, stderr=subprocess.STDOUT)
-    rows = []
+    rows, heap = [], None
     try:
         for _ in range(240):
             try:
@@ -229,6 +286,8 @@ def main():
                  "displayPhoneNumber": "+49301000%03d" % t, "appSecret": secret, "accessToken": "x", "verifyToken": "v"})
             key = post("/admin/v1/tenants/%s/api-keys" % slug, {"name": "b", "scopes": ["events:read"]})["key"]
             tenants.append({"slug": slug, "pnid": str(900000 + t), "secret": secret.encode(), "key": key})
+        heap = HeapSampler(gw.pid)
+        heap.start()
         screen = Screen(events, tenants[0]["slug"], tenants[0]["key"])
         screen.start()
         sent_at = {}
@@ -239,18 +298,11 @@ def main():
             for c in levels:
                 sent_at.clear()
                 screen.arrived.clear()
-                cpu0 = cpu_seconds(gw.pid)
-                heap = [heap_mb(gw.pid)]
-                sampling = [True]
-
-                def sample():
-                    while sampling[0]:
-                        heap.append(heap_mb(gw.pid))
-                        time.sleep(0.5)
-                threading.Thread(target=sample, daemon=True).start()
+                cpu0, gen0, pg0 = cpu_seconds(gw.pid), sum(os.times()[:2]), postgres_cpu_seconds()
+                level_start = time.perf_counter()
                 count, elapsed, lat, errors = drive(port, group, c, seconds, max_count, sent_at)
-                sampling[0] = False
                 cpu = cpu_seconds(gw.pid) - cpu0
+                gen, pgcpu = sum(os.times()[:2]) - gen0, postgres_cpu_seconds() - pg0
                 # every acknowledged webhook of the watched tenant must reach the screen: wait for them all
                 settle = time.perf_counter() + 10
                 while time.perf_counter() < settle and sum(1 for w in sent_at if w in screen.arrived) < len(sent_at):
@@ -260,13 +312,18 @@ def main():
                 row = {"tenants": label, "concurrency": c, "webhooks": count, "errors": errors,
                        "per_s": count / elapsed, "ack_p50": pct(lat, 50) * 1000, "ack_p99": pct(lat, 99) * 1000,
                        "feed_p50": pct(feed, 50) * 1000, "feed_p99": pct(feed, 99) * 1000, "feed_n": len(feed), "feed_missed": missed,
-                       "cpu_ms": cpu * 1000 / max(count, 1), "heap_mb": max(heap)}
+                       "cpu_ms": cpu * 1000 / max(count, 1), "heap_mb": heap.peak(level_start),
+                       "gen_ms": gen * 1000 / max(count, 1), "pg_ms": pgcpu * 1000 / max(count, 1)}
                 rows.append(row)
                 print("%-10s c=%-3d %6d webhooks %7.0f/s  ack p50 %6.1f ms p99 %6.1f ms  screen p50 %6.1f ms "
-                      "p99 %6.1f ms (%d events, %d missed)  cpu %.2f ms/webhook  heap %.0f MB  errors %d" % (
+                      "p99 %6.1f ms (%d events, %d missed)  cpu ms/webhook: gateway %.2f, postgres %.2f, load generator %.2f  "
+                      "heap %.0f MB  errors %d" % (
                           label, c, count, row["per_s"], row["ack_p50"], row["ack_p99"], row["feed_p50"],
-                          row["feed_p99"], len(feed), missed, row["cpu_ms"], row["heap_mb"], errors))
+                          row["feed_p99"], len(feed), missed, row["cpu_ms"], row["pg_ms"], row["gen_ms"],
+                          row["heap_mb"], errors))
     finally:
+        if heap is not None:
+            heap.stop()
         gw.terminate()
         try:
             gw.wait(30)
@@ -277,13 +334,15 @@ def main():
     if args.smoke:
         print("SMOKE OK: %d levels, %d webhooks" % (len(rows), sum(r["webhooks"] for r in rows)))
         return
-    pg = {c: pgbench(seconds, c) for c in levels}
+    measured = {c: pgbench(seconds, c) for c in levels}
+    pg = {c: measured[c][0] for c in levels}
     for c in levels:
-        print("pgbench  c=%-3d %7.0f tps (bench/pg-limit.sql: one webhook's SQL per transaction)" % (c, pg[c]))
-    write_docs(rows, pg, levels)
+        print("pgbench  c=%-3d %7.0f tps, postgres cpu %.2f ms/transaction (bench/pg-limit.sql: one webhook's SQL "
+              "per transaction)" % (c, pg[c], measured[c][1]))
+    write_docs(rows, pg, {c: measured[c][1] for c in levels}, levels)
 
 
-def write_docs(rows, pg, levels):
+def write_docs(rows, pg, pg_cpu, levels):
     docs = os.path.join(ROOT, "docs")
     os.makedirs(docs, exist_ok=True)
     csv = os.path.join(docs, "performance.csv")
@@ -309,18 +368,31 @@ def write_docs(rows, pg, levels):
                 "the built jar with -Xmx512m on a fresh database; a 200 means committed.\n\n" % (
                     time.strftime("%Y-%m-%d"), cpus))
         f.write("| tenants | concurrency | webhooks/s | ack p50 ms | ack p99 ms | screen p50 ms | screen p99 ms "
-                "| events on screen | CPU ms/webhook | heap peak MB | pgbench tps (same run) | ratio |\n"
+                "| events on screen | CPU ms/webhook: gateway / postgres / load generator | heap peak MB "
+                "| pgbench tps (same run) | ratio |\n"
                 "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
         for r in rows:
             p = pg.get(r["concurrency"], float("nan"))
-            f.write("| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d of %d | %.2f | %.0f | %.0f | %.2f |\n" % (
+            f.write("| %s | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %d of %d | %.2f / %.2f / %.2f | %.0f | %.0f | %.2f |\n" % (
                 r["tenants"], r["concurrency"], r["per_s"], r["ack_p50"], r["ack_p99"], r["feed_p50"],
-                r["feed_p99"], r["feed_n"], r["feed_n"] + r["feed_missed"], r["cpu_ms"], r["heap_mb"], p,
-                r["per_s"] / p if p == p and p else float("nan")))
+                r["feed_p99"], r["feed_n"], r["feed_n"] + r["feed_missed"], r["cpu_ms"], r["pg_ms"], r["gen_ms"],
+                r["heap_mb"], p, r["per_s"] / p if p == p and p else float("nan")))
         f.write("\nThe screen watches the first tenant: *events on screen* counts that tenant's acknowledged webhooks "
                 "whose event reached it (the run waits up to 10 s for the last ones).\n")
         f.write("\npgbench runs `bench/pg-limit.sql` (contact lookup, conversation upsert, idempotent message "
                 "insert, NOTIFY; one transaction per webhook) with as many clients as the level's concurrency.\n")
+        f.write("\nPostgreSQL's own CPU per pgbench transaction, same run: %s.\n" % ", ".join(
+            "%.2f ms at %d clients" % (pg_cpu[c], c) for c in levels))
+        top = [r for r in rows if r["concurrency"] == max(levels)]
+        if top:
+            r = top[-1]
+            f.write("\n**Where the CPU goes.** The three processes share %d cores, so the sum of the CPU column bounds "
+                    "the throughput: at %d concurrent (%s) it is %.2f ms per webhook, at most %.0f webhooks/s. "
+                    "Even a gateway that used no CPU at all would be bounded by PostgreSQL's and the load "
+                    "generator's share, %.2f ms, at %.0f webhooks/s.\n" % (
+                        cpus, r["concurrency"], r["tenants"], r["cpu_ms"] + r["pg_ms"] + r["gen_ms"],
+                        cpus * 1000 / (r["cpu_ms"] + r["pg_ms"] + r["gen_ms"]), r["pg_ms"] + r["gen_ms"],
+                        cpus * 1000 / (r["pg_ms"] + r["gen_ms"])))
         if xchart:
             f.write("\n![throughput and p99 against concurrency](%s)\n" % chart)
     print("wrote docs/performance.md")
