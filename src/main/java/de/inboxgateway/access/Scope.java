@@ -14,9 +14,10 @@ public final class Scope {
     public static final String EVENTS_READ = "events:read";
     public static final String AUDIT_READ = "audit:read";
     public static final String GDPR_ERASE = "gdpr:erase";
+    public static final String CONVERSATIONS_WRITE = "conversations:write";
 
     public static final Set<String> ALL = Set.of(MESSAGING_READ, MESSAGING_SEND, CONTACTS_WRITE, OPTOUTS_MANAGE,
-            EVENTS_READ, AUDIT_READ, GDPR_ERASE);
+            EVENTS_READ, AUDIT_READ, GDPR_ERASE, CONVERSATIONS_WRITE);
 
     private Scope() {
     }

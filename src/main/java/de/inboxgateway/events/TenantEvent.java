@@ -94,4 +94,23 @@ public sealed interface TenantEvent {
             return "messaging.media";
         }
     }
+
+    /**
+     * The conversation's work item changed: by a PATCH, or reopened by a new inbound message.
+     * @param changed the names of the fields that changed ({@code status}, {@code externalRef}, {@code assignee})
+     */
+    record ConversationUpdated(String channel, String phone, String status, String externalRef, String assignee,
+                               List<String> changed, String by) implements TenantEvent {
+        public String type() {
+            return "conversation.updated";
+        }
+    }
+
+    /** Someone read the conversation: every inbound message up to {@code readUpTo} is read, nothing unread. */
+    record ConversationRead(String channel, String phone, long readUpTo, int unreadCount, String by)
+            implements TenantEvent {
+        public String type() {
+            return "conversation.read";
+        }
+    }
 }

@@ -31,6 +31,22 @@ public class MessageRepository {
         this.mapper = mapper;
     }
 
+    /** An inbound message a WhatsApp read receipt can name: its provider id, and the business number it came to. */
+    public record ReceiptTarget(long id, String providerMessageId, String recipient) {
+    }
+
+    /** The conversation's newest inbound message by the provider's timestamp (the one a read receipt is for). */
+    public Optional<ReceiptTarget> newestInbound(long tenantId, long conversationId) {
+        return jdbc.query("""
+                select id, provider_message_id, recipient from message
+                where tenant_id = :tenant and conversation_id = :conversation and direction = 'inbound'
+                  and provider_message_id is not null
+                order by provider_timestamp desc nulls last, id desc limit 1""",
+                Map.of("tenant", tenantId, "conversation", conversationId),
+                (rs, row) -> new ReceiptTarget(rs.getLong("id"), rs.getString("provider_message_id"),
+                        rs.getString("recipient"))).stream().findFirst();
+    }
+
     /** Stores an inbound message once; a re-delivery of the same provider id stores nothing and yields empty. */
     public Optional<Long> insertInbound(long conversationId, InboundMessage m, Instant now) {
         List<Long> ids = jdbc.queryForList("""

@@ -96,6 +96,12 @@ public class ThreadingService {
         events.publish(m.tenantId(), conversation.id(), m.from(), new TenantEvent.Inbound(m.channel().wire(), m.from(),
                 TenantEvent.InboundMessage.of(messageId.get(), m.type(), m.providerMessageId(), m.text(), mediaItems,
                         m.providerTimestamp(), m.profileName())));
+        if ("closed".equals(conversation.status())) {
+            // the resident wrote again: the case is open again, with its ERP reference and assignee
+            conversations.reopen(m.tenantId(), conversation.id()).ifPresent(item -> events.publish(m.tenantId(),
+                    conversation.id(), m.from(), new TenantEvent.ConversationUpdated(m.channel().wire(), m.from(),
+                            item.status(), item.externalRef(), item.assignee(), List.of("status"), "contact:" + m.from())));
+        }
         if (m.optOut() != null) {
             Long confirmationId = recordOptOut(m, conversation.id(), now);
             if (confirmationId != null) {

@@ -101,9 +101,10 @@ public final class FakeProvider {
                  "uri":"/2010-04-01/Accounts/x/Messages/y.json"}""".formatted(fake.nextSid(), accountFromPath(req.path()))));
     }
 
-    /** Meta's Graph API: 200 with the new message's wamid. */
+    /** Meta's Graph API: 200 with the new message's wamid; a read receipt gets {@code {"success":true}}. */
     public static FakeProvider graph() {
-        return new FakeProvider(fake -> req -> Response.of(200, """
+        return new FakeProvider(fake -> req -> req.body().contains("\"status\":\"read\"")
+                ? Response.of(200, "{\"success\":true}") : Response.of(200, """
                 {"messaging_product":"whatsapp","contacts":[{"input":"+4917612345678","wa_id":"4917612345678"}],
                  "messages":[{"id":"%s"}]}""".formatted(fake.nextWamid())));
     }

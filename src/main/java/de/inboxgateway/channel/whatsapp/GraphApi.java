@@ -10,11 +10,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
 
+import de.inboxgateway.conversation.WorkItems;
 import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.message.ProviderErrors;
 import de.inboxgateway.outbound.ProviderResult;
 import de.inboxgateway.provider.ProviderEndpoints;
 import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.Channel;
 import de.inboxgateway.tenant.ChannelConfig;
 import de.inboxgateway.tenant.ChannelDirectory;
 
@@ -59,6 +61,10 @@ public class GraphApi {
                 media.put("filename", m.media().filename());
             }
         }
+        request(exchange, channel, body);
+    }
+
+    private void request(Exchange exchange, ChannelConfig channel, ObjectNode body) throws IOException {
         var message = exchange.getMessage();
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_METHOD, "POST");
@@ -69,7 +75,40 @@ public class GraphApi {
                 + channel.phoneNumberId() + "/messages");
     }
 
-    public ProviderResult result(Exchange exchange) {
+    /**
+     * A read receipt ({@code {"messaging_product":"whatsapp","status":"read","message_id":…}}) through
+     * the number the message came to; the tenant's first WhatsApp number if that one is gone.
+     */
+    public void prepareReadReceipt(Exchange exchange) throws IOException {
+        WorkItems.ReceiptDue receipt = exchange.getMessage().getBody(WorkItems.ReceiptDue.class);
+        var whatsapp = channels.forTenant(receipt.tenantId()).stream().filter(c -> c.channel() == Channel.WHATSAPP)
+                .sorted(java.util.Comparator.comparing((ChannelConfig c) -> !c.address().equals(receipt.businessNumber()))
+                        .thenComparingLong(ChannelConfig::id)).toList();
+        if (whatsapp.isEmpty()) {
+            throw ApiException.conflict("CHANNEL_NOT_CONFIGURED", "the tenant has no WhatsApp number any more");
+        }
+        ChannelConfig channel = whatsapp.get(0);
+        ObjectNode body = mapper.createObjectNode()
+                .put("messaging_product", "whatsapp")
+                .put("status", "read")
+                .put("message_id", receipt.providerMessageId());
+        request(exchange, channel, body);
+    }
+
+    /** Meta answers a read receipt with {@code {"success":true}}. */
+    public ProviderResult readReceiptResult(Exchange exchange) {
+        Answer answer = answer(exchange);
+        if (answer.ok()) {
+            return answer.json().path("success").asBoolean(true) ? ProviderResult.accepted(null)
+                    : ProviderResult.rejected("INVALID_PROVIDER_RESPONSE", "Graph API did not confirm the read receipt");
+        }
+        return answer.error();
+    }
+
+    private record Answer(boolean ok, int status, JsonNode json, ProviderResult error) {
+    }
+
+    private Answer answer(Exchange exchange) {
         var message = exchange.getMessage();
         Integer status = message.getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         String raw = message.getBody(String.class);
@@ -81,14 +120,23 @@ public class GraphApi {
             json = mapper.createObjectNode();
         }
         if (status != null && status >= 200 && status < 300) {
-            String id = json.path("messages").path(0).path("id").asText(null);
-            return id != null ? ProviderResult.accepted(id)
-                    : ProviderResult.rejected("INVALID_PROVIDER_RESPONSE", "Graph API answered " + status + " without a message id");
+            return new Answer(true, status, json, null);
         }
         JsonNode error = json.path("error");
         String code = error.has("code") ? error.path("code").asText() : "HTTP_" + status;
         String text = error.path("message").asText("Graph API answered HTTP " + status);
-        return ProviderResult.rejected(code, text);
+        return new Answer(false, status == null ? 0 : status, json, ProviderResult.rejected(code, text));
+    }
+
+    public ProviderResult result(Exchange exchange) {
+        Answer answer = answer(exchange);
+        if (answer.ok()) {
+            String id = answer.json().path("messages").path(0).path("id").asText(null);
+            return id != null ? ProviderResult.accepted(id)
+                    : ProviderResult.rejected("INVALID_PROVIDER_RESPONSE", "Graph API answered " + answer.status()
+                    + " without a message id");
+        }
+        return answer.error();
     }
 
     /** The call itself failed: refused before sending, or no answer in time (outcome unknown). */

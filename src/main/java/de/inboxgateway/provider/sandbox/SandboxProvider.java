@@ -119,6 +119,10 @@ public class SandboxProvider {
             return;
         }
         JsonNode request = mapper.readTree(exchange.getMessage().getBody(String.class));
+        if ("read".equals(request.path("status").asText())) { // a read receipt: blue ticks, nothing to deliver
+            reply(exchange, 200, "{\"success\":true}");
+            return;
+        }
         String to = request.path("to").asText();
         String wamid = "wamid.SANDBOX" + HexFormat.of().formatHex(randomBytes(12));
         reply(exchange, 200, "{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"" + to + "\",\"wa_id\":\""
