@@ -80,7 +80,7 @@ public class AdminApi {
     public record ChannelRequest(String channel, String phoneNumberId, String displayPhoneNumber, String appSecret,
                                  String accessToken, String verifyToken, String accountSid, String authToken,
                                  String phoneNumber, String messagingServiceSid, Boolean sandbox,
-                                 Boolean mms) {
+                                 Boolean mms, String wabaId) {
         @Override
         public String toString() {
             return "ChannelRequest[channel=" + channel + "]"; // never print secrets
@@ -104,8 +104,11 @@ public class AdminApi {
             }
             ChannelConfig.Secrets secrets = new ChannelConfig.Secrets(secret(req.appSecret(), "appSecret", sandbox),
                     secret(req.accessToken(), "accessToken", sandbox), secret(req.verifyToken(), "verifyToken", sandbox), null);
+            // a sandbox number is its own account, so that templates work without further setup
+            String wabaId = wabaId(tenant.id(), sandbox && (req.wabaId() == null || req.wabaId().isBlank())
+                    ? req.phoneNumberId() : req.wabaId());
             id = channels.insert(tenant.id(), channel, phones.toE164(req.displayPhoneNumber()), req.phoneNumberId(),
-                    null, null, secrets, sandbox, false);
+                    null, null, secrets, sandbox, false, wabaId);
         } else {
             require(req.phoneNumber(), "phoneNumber");
             String accountSid = sandbox && (req.accountSid() == null || req.accountSid().isBlank())
@@ -117,7 +120,7 @@ public class AdminApi {
             id = channels.insert(tenant.id(), channel, phones.toE164(req.phoneNumber()), null, accountSid,
                     blankToNull(req.messagingServiceSid()),
                     new ChannelConfig.Secrets(null, null, null, secret(req.authToken(), "authToken", sandbox)), sandbox,
-                    Boolean.TRUE.equals(req.mms()));
+                    Boolean.TRUE.equals(req.mms()), null);
         }
         directory.refresh();
         audit.record(new AuditLog.Entry(tenant.id(), "admin.channel-created", "admin", channel.wire(), null, null,
@@ -217,6 +220,47 @@ public class AdminApi {
         return Reply.noContent();
     }
 
+    /**
+     * {@code PATCH /admin/v1/tenants/{tenant}/channels/{id}} {@code {"wabaId"}}: names (or with null
+     * clears) the WhatsApp Business Account of a WhatsApp channel, for its templates.
+     */
+    public Object updateChannel(@Header("tenant") String slug, @Header("id") String id, @Body byte[] body) {
+        Tenant tenant = tenants.require(slug);
+        com.fasterxml.jackson.databind.JsonNode req = json.read(body, com.fasterxml.jackson.databind.JsonNode.class);
+        if (!req.isObject() || !req.has("wabaId") || req.size() != 1) {
+            throw ApiException.invalid("the body must be {\"wabaId\": \"<WhatsApp Business Account id>\"} (or null)");
+        }
+        long channelId;
+        try {
+            channelId = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            throw ApiException.notFound("no channel " + id);
+        }
+        String wabaId = req.get("wabaId").isNull() ? null : wabaId(tenant.id(), req.get("wabaId").asText(null));
+        if (!channels.setWabaId(tenant.id(), channelId, wabaId)) {
+            throw ApiException.notFound("no WhatsApp channel " + id + " of tenant " + slug);
+        }
+        directory.refresh();
+        audit.record(new AuditLog.Entry(tenant.id(), "admin.channel-updated", "admin", "whatsapp", null, null,
+                java.util.Collections.singletonMap("wabaId", wabaId)));
+        return channelViews(tenant.id()).stream().filter(c -> c.get("id").equals(channelId)).findFirst().orElseThrow();
+    }
+
+    /** A WABA id is Meta's number, and belongs to one tenant: its webhooks are routed by it. */
+    private String wabaId(long tenantId, String wabaId) {
+        if (wabaId == null || wabaId.isBlank()) {
+            return null;
+        }
+        if (!wabaId.matches("[0-9]{1,32}")) {
+            throw ApiException.invalid("wabaId must be Meta's numeric id of the WhatsApp Business Account");
+        }
+        directory.refresh();
+        if (directory.all().stream().anyMatch(c -> wabaId.equals(c.wabaId()) && c.tenantId() != tenantId)) {
+            throw ApiException.conflict("ALREADY_EXISTS", "this WhatsApp Business Account belongs to another tenant");
+        }
+        return wabaId;
+    }
+
     private List<Map<String, Object>> channelViews(long tenantId) {
         return channels.listPublic(tenantId).stream().map(row -> {
             Map<String, Object> v = new LinkedHashMap<>();
@@ -225,6 +269,7 @@ public class AdminApi {
             if ("whatsapp".equals(row.get("channel"))) {
                 v.put("phoneNumberId", row.get("phone_number_id"));
                 v.put("displayPhoneNumber", row.get("address"));
+                v.put("wabaId", row.get("waba_id"));
             } else {
                 v.put("accountSid", row.get("account_sid"));
                 v.put("phoneNumber", row.get("address"));

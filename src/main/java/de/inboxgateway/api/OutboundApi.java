@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +14,10 @@ import org.apache.camel.ExchangeProperty;
 import org.apache.camel.Header;
 import org.springframework.stereotype.Component;
 
+import de.inboxgateway.outbound.TemplateSend;
+import de.inboxgateway.template.Template;
+import de.inboxgateway.template.TemplateParameters;
+import de.inboxgateway.template.TemplateRepository;
 import de.inboxgateway.access.ApiPrincipal;
 import de.inboxgateway.media.MediaRepository;
 import de.inboxgateway.media.MediaRow;
@@ -49,8 +54,12 @@ public class OutboundApi {
     private final MediaRepository mediaRepository;
     private final MessageView messageView;
 
+    private final TemplateRepository templates;
+
     public OutboundApi(Json json, PhoneNumbers phones, ChannelDirectory channels, OutboundStore store,
-                       MessageRepository messages, MediaRepository mediaRepository, MessageView messageView) {
+                       MessageRepository messages, MediaRepository mediaRepository, MessageView messageView,
+                       TemplateRepository templates) {
+        this.templates = templates;
         this.messageView = messageView;
         this.mediaRepository = mediaRepository;
         this.json = json;
@@ -74,6 +83,9 @@ public class OutboundApi {
             throw ApiException.invalid("'to' is required: the recipient's phone number");
         }
         Channel channel = Channel.parse(req.path("channel").asText(null));
+        if (req.has("template")) {
+            return parseTemplate(principal, req, channel, to.asText(), idempotencyKey);
+        }
         JsonNode text = req.path("text");
         JsonNode mediaRef = req.path("media");
         boolean hasText = text.isTextual() && !text.asText().isBlank();
@@ -102,9 +114,58 @@ public class OutboundApi {
         }
         String caption = hasText ? text.asText() : null;
         return OutboundMessage.request(principal.tenantId(), principal.tenantSlug(), channel, sender.id(), recipient,
-                caption, media, principal.actor(), key, key == null ? null : media == null
+                caption, media, null, principal.actor(), key, key == null ? null : media == null
                         ? hash(channel.wire(), recipient, String.valueOf(from), caption)
                         : hash(channel.wire(), recipient, String.valueOf(from), String.valueOf(caption), media.id().toString()));
+    }
+
+    /**
+     * {@code "template":{"name","language","parameters"}}: checked against the stored template of the
+     * sending number's WhatsApp Business Account before anything reaches Meta. 404 TEMPLATE_NOT_FOUND,
+     * 409 TEMPLATE_NOT_APPROVED, 400 TEMPLATE_PARAMETERS_INVALID.
+     */
+    private OutboundMessage parseTemplate(ApiPrincipal principal, JsonNode req, Channel channel, String to,
+                                          String idempotencyKey) {
+        if (channel != Channel.WHATSAPP) {
+            throw ApiException.invalid("templates are WhatsApp's: on SMS send 'text'");
+        }
+        if (req.has("text") || req.has("media")) {
+            throw ApiException.invalid("a template message takes no 'text' or 'media': its content is the template's");
+        }
+        JsonNode t = req.path("template");
+        if (!t.isObject() || !t.path("name").isTextual() || !t.path("language").isTextual()) {
+            throw ApiException.invalid("'template' must be {\"name\", \"language\", \"parameters\"}");
+        }
+        String from = req.path("from").isTextual() ? phones.toE164(req.path("from").asText()) : null;
+        ChannelConfig sender = senderChannel(principal, channel, from);
+        TemplateSend template = template(principal.tenantId(), sender, t);
+        String recipient = phones.toE164(to);
+        String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
+        if (key != null && key.length() > 200) {
+            throw ApiException.invalid("Idempotency-Key is longer than 200 characters");
+        }
+        return OutboundMessage.request(principal.tenantId(), principal.tenantSlug(), channel, sender.id(), recipient,
+                template.body(), null, template, principal.actor(), key, key == null ? null
+                        : hash(channel.wire(), recipient, String.valueOf(from), "template", template.name(),
+                        template.language(), template.components().toString()));
+    }
+
+    /** The stored template of the sender's account (or of any of the tenant's accounts), checked and filled in. */
+    public TemplateSend template(long tenantId, ChannelConfig sender, JsonNode request) {
+        String name = request.path("name").asText();
+        String language = Template.language(request.path("language").asText());
+        List<String> accounts = sender.wabaId() != null ? List.of(sender.wabaId())
+                : channels.forTenant(tenantId).stream().filter(c -> c.channel() == Channel.WHATSAPP && c.wabaId() != null)
+                .map(ChannelConfig::wabaId).distinct().toList();
+        Template stored = templates.find(tenantId, accounts, name, language)
+                .orElseThrow(() -> new ApiException(404, "TEMPLATE_NOT_FOUND", "no template " + name + " in language "
+                        + language + " is stored: sync the templates (POST /api/v1/templates/sync)"));
+        if (!stored.approved()) {
+            throw ApiException.conflict("TEMPLATE_NOT_APPROVED", "the template " + name + " (" + language + ") is "
+                    + stored.status() + ", only APPROVED templates can be sent");
+        }
+        TemplateParameters.Rendered rendered = TemplateParameters.render(stored, request.path("parameters"));
+        return new TemplateSend(stored.name(), stored.language(), rendered.components(), rendered.body());
     }
 
     /** A new attempt of an earlier outbound message, through every gate again. */
@@ -125,8 +186,12 @@ public class OutboundApi {
                 .find(principal.tenantId(), original.mediaId())
                 .orElseThrow(() -> ApiException.conflict("MEDIA_NOT_STORED", "the media of message " + id
                         + " is no longer stored")));
+        // a template goes out again as it went first (Meta refuses it if it is no longer approved)
+        JsonNode sent = "template".equals(original.type()) && original.data() != null ? original.data().path("template") : null;
+        TemplateSend template = sent == null || sent.isMissingNode() ? null : new TemplateSend(sent.path("name").asText(),
+                sent.path("language").asText(), sent.path("components"), original.text());
         return OutboundMessage.resendOf(original.id(), principal.tenantId(), principal.tenantSlug(), channel, sender.id(),
-                original.recipient(), original.text(), media, principal.actor(), key,
+                original.recipient(), original.text(), media, template, principal.actor(), key,
                 key == null ? null : hash("resend", String.valueOf(original.id())));
     }
 

@@ -113,4 +113,12 @@ public sealed interface TenantEvent {
             return "conversation.read";
         }
     }
+
+    /** Meta moved one of the tenant's templates (status webhook): its new status, and why if Meta said. */
+    record TemplateStatus(String name, String language, String status, String reason, String templateId,
+                          String wabaId) implements TenantEvent {
+        public String type() {
+            return "template.status";
+        }
+    }
 }

@@ -83,9 +83,10 @@ public class MessageRepository {
         return jdbc.queryForList("""
                 insert into message (tenant_id, conversation_id, channel, channel_id, direction, kind, type, text,
                                      sender, recipient, status, status_rank, sent_by, resend_of, idempotency_key,
-                                     request_hash, created_at, status_updated_at, media_id)
+                                     request_hash, created_at, status_updated_at, media_id, data)
                 values (:tenant, :conversation, :channel, :channelId, 'outbound', :kind, :type, :text,
-                        :sender, :recipient, 'queued', :rank, :actor, :resendOf, :key, :hash, :now, :now, :mediaId)
+                        :sender, :recipient, 'queued', :rank, :actor, :resendOf, :key, :hash, :now, :now, :mediaId,
+                        cast(:data as jsonb))
                 on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing
                 returning id""", new MapSqlParameterSource()
                 .addValue("tenant", m.tenantId())
@@ -95,6 +96,7 @@ public class MessageRepository {
                 .addValue("kind", m.kind())
                 .addValue("type", m.type())
                 .addValue("mediaId", m.mediaId())
+                .addValue("data", m.data() == null ? null : json(m.data()))
                 .addValue("text", m.text())
                 .addValue("sender", sender)
                 .addValue("recipient", m.recipient())
@@ -175,20 +177,23 @@ public class MessageRepository {
 
     public record OutboundRow(long id, long tenantId, long conversationId, String channel, Long channelId, String kind,
                               String recipient, String text, String status, String providerMessageId, String errorCode,
-                              String errorMessage, String errorReason, Instant attemptedAt, java.util.UUID mediaId) {
+                              String errorMessage, String errorReason, Instant attemptedAt, java.util.UUID mediaId,
+                              String type, JsonNode data) {
     }
 
     public Optional<OutboundRow> findOutbound(long tenantId, long id) {
         return jdbc.query("""
                 select id, tenant_id, conversation_id, channel, channel_id, kind, recipient, text, status,
-                       provider_message_id, error_code, error_message, error_reason, attempted_at, media_id
+                       provider_message_id, error_code, error_message, error_reason, attempted_at, media_id,
+                       type, data::text as data
                 from message where tenant_id = :tenant and id = :id and direction = 'outbound'""",
                 Map.of("tenant", tenantId, "id", id), (rs, row) -> new OutboundRow(rs.getLong("id"),
                         rs.getLong("tenant_id"), rs.getLong("conversation_id"), rs.getString("channel"),
                         (Long) rs.getObject("channel_id"), rs.getString("kind"), rs.getString("recipient"),
                         rs.getString("text"), rs.getString("status"), rs.getString("provider_message_id"),
                         rs.getString("error_code"), rs.getString("error_message"), rs.getString("error_reason"),
-                        instant(rs, "attempted_at"), rs.getObject("media_id", java.util.UUID.class)))
+                        instant(rs, "attempted_at"), rs.getObject("media_id", java.util.UUID.class),
+                        rs.getString("type"), tree(rs.getString("data"))))
                 .stream().findFirst();
     }
 

@@ -24,7 +24,12 @@ public final class ProviderErrors {
             Map.entry("80007", "RATE_LIMITED"), Map.entry("20429", "RATE_LIMITED"),
             Map.entry("190", "PROVIDER_AUTH_FAILED"), Map.entry("20003", "PROVIDER_AUTH_FAILED"),
             Map.entry("21211", "INVALID_PHONE"), Map.entry("21614", "INVALID_PHONE"),
-            Map.entry(TIMEOUT, "PROVIDER_TIMEOUT"), Map.entry(UNREACHABLE, "PROVIDER_UNREACHABLE"));
+            Map.entry(TIMEOUT, "PROVIDER_TIMEOUT"), Map.entry(UNREACHABLE, "PROVIDER_UNREACHABLE"),
+            // template sends: Meta checks again what the gateway checked, and more
+            Map.entry("132000", "TEMPLATE_PARAMETERS_INVALID"), Map.entry("132001", "TEMPLATE_NOT_FOUND"),
+            Map.entry("132005", "TEMPLATE_TEXT_TOO_LONG"), Map.entry("132007", "TEMPLATE_POLICY_VIOLATION"),
+            Map.entry("132012", "TEMPLATE_PARAMETER_FORMAT_INVALID"), Map.entry("132015", "TEMPLATE_PAUSED"),
+            Map.entry("132016", "TEMPLATE_DISABLED"));
 
     private ProviderErrors() {
     }

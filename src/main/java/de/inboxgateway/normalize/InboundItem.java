@@ -7,7 +7,7 @@ import de.inboxgateway.support.Channel;
  * one of our sends, or something we do not recognize (kept, never dropped). The content-based router
  * of the inbound pipeline chooses by this type.
  */
-public sealed interface InboundItem permits InboundMessage, StatusUpdate, UnrecognizedItem {
+public sealed interface InboundItem permits InboundMessage, StatusUpdate, TemplateStatusUpdate, UnrecognizedItem {
 
     long tenantId();
 

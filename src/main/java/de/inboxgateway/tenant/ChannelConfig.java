@@ -6,7 +6,7 @@ import de.inboxgateway.support.Channel;
 
 /**
  * One business number of a tenant with its secrets decrypted, as the webhook and outbound stages
- * need it. Held only in memory by {@link ChannelDirectory}; {@link #toString()} never shows secrets.
+ * need it ({@code wabaId}: WhatsApp Business Account of a WhatsApp number, for its templates, or null). Held only in memory by {@link ChannelDirectory}; {@link #toString()} never shows secrets.
  */
 public record ChannelConfig(
         long id,
@@ -20,7 +20,8 @@ public record ChannelConfig(
         Secrets secrets,
         boolean sandbox,
         Instant createdAt,
-        boolean mms) {
+        boolean mms,
+        String wabaId) {
 
     /** WhatsApp: appSecret, accessToken, verifyToken. SMS: authToken. */
     public record Secrets(String appSecret, String accessToken, String verifyToken, String authToken) {

@@ -82,6 +82,13 @@ public class ChannelDirectory {
         return lookup(() -> snapshot.whatsappByPhoneNumberId().get(phoneNumberId));
     }
 
+    /** A WhatsApp channel of this WhatsApp Business Account (all of them belong to one tenant). */
+    public Optional<ChannelConfig> whatsappByWabaId(String wabaId) {
+        return lookup(() -> snapshot.all().stream()
+                .filter(c -> c.channel() == Channel.WHATSAPP && wabaId != null && wabaId.equals(c.wabaId()))
+                .findFirst().orElse(null));
+    }
+
     public Optional<ChannelConfig> smsByNumber(String e164) {
         return lookup(() -> snapshot.smsByNumber().get(e164));
     }

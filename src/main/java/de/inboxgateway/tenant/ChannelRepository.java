@@ -32,7 +32,8 @@ public class ChannelRepository {
     }
 
     public long insert(long tenantId, Channel channel, String address, String phoneNumberId, String accountSid,
-                       String messagingServiceSid, ChannelConfig.Secrets secrets, boolean sandbox, boolean mms) {
+                       String messagingServiceSid, ChannelConfig.Secrets secrets, boolean sandbox, boolean mms,
+                       String wabaId) {
         // The id first: the secrets are sealed for this very row.
         long id = jdbc.queryForObject("select nextval('channel_id_seq')", Map.of(), Long.class);
         byte[] sealed;
@@ -44,9 +45,9 @@ public class ChannelRepository {
         try {
             return jdbc.queryForObject("""
                     insert into channel (id, tenant_id, channel, address, phone_number_id, account_sid,
-                                         messaging_service_sid, secrets, sandbox, mms)
+                                         messaging_service_sid, secrets, sandbox, mms, waba_id)
                     values (:id, :tenant, :channel, :address, :phoneNumberId, :accountSid, :messagingServiceSid, :secrets,
-                            :sandbox, :mms)
+                            :sandbox, :mms, :wabaId)
                     returning id""", new MapSqlParameterSource()
                     .addValue("id", id)
                     .addValue("tenant", tenantId)
@@ -57,7 +58,8 @@ public class ChannelRepository {
                     .addValue("messagingServiceSid", messagingServiceSid)
                     .addValue("secrets", sealed)
                     .addValue("sandbox", sandbox)
-                    .addValue("mms", mms), Long.class);
+                    .addValue("mms", mms)
+                    .addValue("wabaId", wabaId), Long.class);
         } catch (DuplicateKeyException e) {
             throw ApiException.conflict("ALREADY_EXISTS", "this " + channel.wire()
                     + " number is already configured (a number belongs to one tenant)");
@@ -73,7 +75,7 @@ public class ChannelRepository {
         List<ChannelConfig> all = new java.util.ArrayList<>();
         jdbc.query("""
                 select c.id, c.tenant_id, t.slug, c.channel, c.address, c.phone_number_id, c.account_sid,
-                       c.messaging_service_sid, c.secrets, c.sandbox, c.created_at, c.mms
+                       c.messaging_service_sid, c.secrets, c.sandbox, c.created_at, c.mms, c.waba_id
                 from channel c join tenant t on t.id = c.tenant_id
                 order by c.id""", rs -> {
             try {
@@ -110,9 +112,16 @@ public class ChannelRepository {
         return upgraded;
     }
 
+    /** Sets (or with null clears) the WhatsApp Business Account of a WhatsApp channel; false if no such channel. */
+    public boolean setWabaId(long tenantId, long channelId, String wabaId) {
+        return jdbc.update("update channel set waba_id = :waba where tenant_id = :tenant and id = :id and channel = 'whatsapp'",
+                new MapSqlParameterSource("waba", wabaId).addValue("tenant", tenantId).addValue("id", channelId)) == 1;
+    }
+
     public List<Map<String, Object>> listPublic(long tenantId) {
         return jdbc.queryForList("""
-                select id, channel, address, phone_number_id, account_sid, messaging_service_sid, sandbox, mms, created_at
+                select id, channel, address, phone_number_id, account_sid, messaging_service_sid, sandbox, mms, created_at,
+                       waba_id
                 from channel where tenant_id = :tenant order by id""", Map.of("tenant", tenantId));
     }
 
@@ -129,6 +138,6 @@ public class ChannelRepository {
         return new ChannelConfig(rs.getLong("id"), tenantId, rs.getString("slug"), channel,
                 rs.getString("address"), rs.getString("phone_number_id"), rs.getString("account_sid"),
                 rs.getString("messaging_service_sid"), secrets, rs.getBoolean("sandbox"),
-                rs.getTimestamp("created_at").toInstant(), rs.getBoolean("mms"));
+                rs.getTimestamp("created_at").toInstant(), rs.getBoolean("mms"), rs.getString("waba_id"));
     }
 }

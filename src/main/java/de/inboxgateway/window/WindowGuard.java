@@ -18,7 +18,8 @@ import de.inboxgateway.conversation.ConversationRepository;
 /**
  * Outbound stage, WhatsApp only: free-form messages only within 24 h of the contact's last inbound
  * message, measured from the provider's timestamp; otherwise 409 {@code WHATSAPP_WINDOW_CLOSED},
- * audited. SMS has no window.
+ * audited. SMS has no window; a template may go out at any time (and opens nothing: the window stays
+ * measured from the resident's last message).
  */
 @Component("windowGuard")
 public class WindowGuard {
@@ -40,8 +41,8 @@ public class WindowGuard {
     }
 
     public OutboundMessage check(OutboundMessage m) {
-        if (m.channel() != Channel.WHATSAPP) {
-            return m;
+        if (m.channel() != Channel.WHATSAPP || m.template() != null) {
+            return m; // SMS has no window; an approved template is what WhatsApp allows outside it
         }
         Optional<Instant> lastInbound = conversations.lastInboundAt(m.tenantId(), m.channel(), m.to());
         if (isOpen(lastInbound.orElse(null), clock.instant())) {

@@ -25,7 +25,7 @@ class OptOutGuardTest {
     private static OutboundMessage message(String kind, String text) {
         return OutboundMessage.KIND_OPTOUT_CONFIRMATION.equals(kind)
                 ? OutboundMessage.optOutConfirmation(7, "mueller", Channel.SMS, 3, 11, "+4915209876543", text)
-                : OutboundMessage.request(7, "mueller", Channel.SMS, 3, "+4915209876543", text, null, "api-key:1:erp",
+                : OutboundMessage.request(7, "mueller", Channel.SMS, 3, "+4915209876543", text, null, null, "api-key:1:erp",
                         null, null);
     }
 

@@ -519,7 +519,7 @@ class OutboundIT extends GatewayTest {
         long conversation = jdbc.queryForObject("select conversation_id from message where id = ?", Long.class, id);
         OutboundMessage m = new OutboundMessage(id, tenant, "mueller", de.inboxgateway.support.Channel.SMS,
                 jdbc.queryForObject("select id from channel where channel = 'sms'", Long.class), conversation, Fixtures.JONAS,
-                "x", OutboundMessage.KIND_MESSAGE, "test", null, null, null, null, null);
+                "x", OutboundMessage.KIND_MESSAGE, "test", null, null, null, null, null, null);
 
         // The claim step as the outbound route runs it: bound to the message's tenant.
         assertThat(de.inboxgateway.access.TenantScope.as(tenant, () -> outboundStore.claim(m))).isFalse();

@@ -71,6 +71,24 @@ class SandboxIT extends GatewayTest {
     }
 
     @Test
+    void sandboxServesTwoTemplatesAndTakesATemplateSendOutsideTheWindow() {
+        Http.Response sync = http.post("/api/v1/templates/sync", "", "Authorization", demo.bearer());
+        assertThat(sync.status()).as(sync.toString()).isEqualTo(200);
+        assertThat(sync.json().path("items").findValuesAsText("name")).containsExactly("wartung_ankuendigung", "wasser_abstellung");
+        assertThat(sync.json().path("items").findValuesAsText("wabaId")).containsOnly("398765432109876");
+
+        Http.Response r = http.post("/api/v1/messages", """
+                {"channel":"whatsapp","to":"+4915209876543","template":{"name":"wasser_abstellung","language":"de",
+                 "parameters":{"body":["14.04.2026","08:00","12:00","Lindenstraße 12"]}}}""",
+                "Authorization", demo.bearer(), "Content-Type", "application/json");
+        assertThat(r.status()).as(r.toString()).isEqualTo(202);
+        assertThat(r.json().path("status").asText()).isEqualTo("sent");
+        long id = r.json().path("id").asLong();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "read".equals(status(id)));
+        assertThat(GRAPH.requests()).isEmpty();
+    }
+
+    @Test
     void sandboxAnswersLikeTheProviderIncludingRefusals() {
         Http.Response unsubscribed = send("sms", "+4915200021610", "x");
         assertThat(unsubscribed.code()).as(unsubscribed.toString()).isEqualTo("OPTOUT_ACTIVE");

@@ -33,7 +33,7 @@ class WindowGuardTest {
     private final WindowGuard guard = new WindowGuard(conversations, audit, Clock.fixed(NOW, ZoneOffset.UTC));
 
     private static OutboundMessage message(Channel channel) {
-        return OutboundMessage.request(7, "mueller", channel, 3, "+4917612345678", "Hallo", null, "api-key:1:erp",
+        return OutboundMessage.request(7, "mueller", channel, 3, "+4917612345678", "Hallo", null, null, "api-key:1:erp",
                 null, null);
     }
 

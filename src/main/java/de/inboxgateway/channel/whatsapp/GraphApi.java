@@ -49,7 +49,13 @@ public class GraphApi {
                 .put("recipient_type", "individual")
                 .put("to", m.to())
                 .put("type", m.type());
-        if (m.media() == null) {
+        if (m.template() != null) {
+            ObjectNode template = body.putObject("template").put("name", m.template().name());
+            template.putObject("language").put("code", m.template().language());
+            if (!m.template().components().isEmpty()) {
+                template.set("components", m.template().components());
+            }
+        } else if (m.media() == null) {
             body.putObject("text").put("body", m.text()).put("preview_url", false);
         } else {
             // Sent by the id the upload step got from Meta; caption and filename as Meta allows them per kind.

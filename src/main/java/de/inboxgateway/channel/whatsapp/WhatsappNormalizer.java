@@ -4,7 +4,9 @@ import de.inboxgateway.normalize.MediaRef;
 import de.inboxgateway.normalize.InboundItem;
 import de.inboxgateway.normalize.InboundMessage;
 import de.inboxgateway.normalize.StatusUpdate;
+import de.inboxgateway.normalize.TemplateStatusUpdate;
 import de.inboxgateway.normalize.UnrecognizedItem;
+import de.inboxgateway.template.Template;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +43,14 @@ public class WhatsappNormalizer {
             for (JsonNode change : entry.path("changes")) {
                 JsonNode value = change.path("value");
                 JsonNode number = value.path("metadata").path("phone_number_id");
+                if (!number.isTextual() && channels.containsKey(WhatsappSignatureVerifier.ACCOUNT + entry.path("id").asText())) {
+                    ChannelConfig account = channels.get(WhatsappSignatureVerifier.ACCOUNT + entry.path("id").asText());
+                    items.add("message_template_status_update".equals(change.path("field").asText())
+                            && value.path("message_template_name").isTextual()
+                            ? templateStatus(account, entry.path("id").asText(), value)
+                            : unrecognized(account, "change:" + change.path("field").asText("?"), change));
+                    continue;
+                }
                 ChannelConfig channel = channels.get(number.asText(""));
                 if (channel == null && number.isTextual() && !channels.isEmpty()) {
                     // A number this gateway does not serve, in a body signed with the app secret of one it
@@ -138,6 +148,17 @@ public class WhatsappNormalizer {
     }
 
     /** Of the verified channels, one fixed choice (lowest tenant, then number): the same for every retry. */
+    private static TemplateStatusUpdate templateStatus(ChannelConfig account, String wabaId, JsonNode value) {
+        String reason = value.path("reason").isTextual() ? value.path("reason").asText() : null;
+        if (value.path("rejection_info").path("reason").isTextual()) {
+            reason = (reason == null ? "" : reason + ": ") + value.path("rejection_info").path("reason").asText();
+        }
+        return new TemplateStatusUpdate(account.tenantId(), account.tenantSlug(), Channel.WHATSAPP, wabaId,
+                value.path("message_template_id").asText(null), value.path("message_template_name").asText(),
+                Template.language(value.path("message_template_language").asText("")),
+                value.path("event").asText("UNKNOWN").toUpperCase(), reason);
+    }
+
     private static ChannelConfig appOwner(Map<String, ChannelConfig> channels) {
         return channels.values().stream()
                 .min(java.util.Comparator.comparingLong(ChannelConfig::tenantId).thenComparing(ChannelConfig::phoneNumberId))

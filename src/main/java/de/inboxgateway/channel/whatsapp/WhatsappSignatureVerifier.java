@@ -30,6 +30,8 @@ import de.inboxgateway.tenant.ChannelDirectory;
 @Component("whatsappSignatureVerifier")
 public class WhatsappSignatureVerifier {
 
+    /** Key prefix in {@link GatewayExchange#VERIFIED_CHANNELS} for a channel found by its WhatsApp Business Account. */
+    public static final String ACCOUNT = "waba:";
     private final ChannelDirectory channels;
     private final ObjectMapper mapper;
     private final Clock clock;
@@ -63,18 +65,25 @@ public class WhatsappSignatureVerifier {
         java.util.Set<String> unknown = new java.util.LinkedHashSet<>();
         for (JsonNode entry : root.path("entry")) {
             for (JsonNode change : entry.path("changes")) {
-                JsonNode id = change.path("value").path("metadata").path("phone_number_id");
-                if (!id.isTextual() || verified.containsKey(id.asText())) {
+                JsonNode number = change.path("value").path("metadata").path("phone_number_id");
+                // Account-level changes (templates) name no number: they are routed by the WABA id of the entry.
+                boolean byAccount = !number.isTextual() && entry.path("id").isTextual();
+                if (!number.isTextual() && !byAccount) {
                     continue;
                 }
-                String claimed = Text.forLog(id.asText(), 40);
-                ChannelConfig channel = channels.whatsappByPhoneNumberId(id.asText()).orElse(null);
+                String key = byAccount ? ACCOUNT + entry.path("id").asText() : number.asText();
+                if (verified.containsKey(key)) {
+                    continue;
+                }
+                String claimed = Text.forLog(byAccount ? "waba " + entry.path("id").asText() : number.asText(), 40);
+                ChannelConfig channel = (byAccount ? channels.whatsappByWabaId(entry.path("id").asText())
+                        : channels.whatsappByPhoneNumberId(number.asText())).orElse(null);
                 if (channel == null) {
                     unknown.add(claimed); // decided below: fatal only if no known number verifies the body
                     continue;
                 }
                 if (HubSignature.matches(channel.secrets().appSecret(), body, signature)) {
-                    verified.put(id.asText(), channel); // a valid signature is never blocked
+                    verified.put(key, channel); // a valid signature is never blocked
                     continue;
                 }
                 // Only failures meet the block: bogus requests naming a number cannot lock out its real webhooks.

@@ -107,6 +107,37 @@ public class SandboxProvider {
         }
     }
 
+    /**
+     * {@code GET /{version}/{waba-id}/message_templates}, as the Graph API pages it: the sandbox's two
+     * German templates (both APPROVED), one per page, so a sync follows {@code paging.next} once.
+     */
+    public void graphTemplates(Exchange exchange) throws Exception {
+        String wabaId = exchange.getMessage().getHeader("wabaId", String.class);
+        String auth = exchange.getMessage().getHeader("Authorization", String.class);
+        String after = exchange.getMessage().getHeader("after", String.class);
+        Optional<ChannelConfig> channel = channels.whatsappByWabaId(wabaId);
+        if (channel.isEmpty() || !channel.get().sandbox()
+                || !("Bearer " + channel.get().secrets().accessToken()).equals(auth)) {
+            reply(exchange, 401, "{\"error\":{\"message\":\"Invalid OAuth access token.\",\"type\":\"OAuthException\","
+                    + "\"code\":190,\"fbtrace_id\":\"SANDBOX\"}}");
+            return;
+        }
+        JsonNode all;
+        try (var in = SandboxProvider.class.getResourceAsStream("/sandbox/templates.json")) {
+            all = mapper.readTree(in);
+        }
+        int page = "SANDBOX2".equals(after) ? 1 : 0;
+        ObjectNode answer = mapper.createObjectNode();
+        answer.putArray("data").add(all.get(page));
+        ObjectNode paging = answer.putObject("paging");
+        paging.putObject("cursors").put("before", "SANDBOX" + (page + 1)).put("after", "SANDBOX" + (page + 2));
+        if (page == 0) {
+            paging.put("next", endpoints.graphBaseUrl(channel.get()) + "/" + endpoints.graphApiVersion() + "/" + wabaId
+                    + "/message_templates?limit=1&after=SANDBOX2");
+        }
+        reply(exchange, 200, mapper.writeValueAsString(answer));
+    }
+
     /** {@code POST /{version}/{phone-number-id}/messages}, as the Graph API answers it. */
     public void graphSend(Exchange exchange) throws Exception {
         String phoneNumberId = exchange.getMessage().getHeader("phoneNumberId", String.class);

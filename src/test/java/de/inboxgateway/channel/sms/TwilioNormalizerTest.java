@@ -28,7 +28,7 @@ class TwilioNormalizerTest {
             new ObjectMapper());
     private final Map<String, ChannelConfig> channels = Map.of(Fixtures.TWILIO_NUMBER, new ChannelConfig(2, 7, "mueller",
             Channel.SMS, Fixtures.TWILIO_NUMBER, null, Fixtures.ACCOUNT_SID, null,
-            new ChannelConfig.Secrets(null, null, null, Fixtures.AUTH_TOKEN), false, Instant.EPOCH, false));
+            new ChannelConfig.Secrets(null, null, null, Fixtures.AUTH_TOKEN), false, Instant.EPOCH, false, null));
 
     private List<InboundItem> inbound(String fixture) {
         return normalizer.inbound(FormBody.parse(Fixtures.text("sms/" + fixture)), channels, RECEIVED);

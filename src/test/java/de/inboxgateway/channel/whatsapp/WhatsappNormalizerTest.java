@@ -24,7 +24,7 @@ class WhatsappNormalizerTest {
     private final WhatsappNormalizer normalizer = new WhatsappNormalizer(new PhoneNumbers(new GatewayProperties()));
     private final Map<String, ChannelConfig> channels = Map.of(Fixtures.PHONE_NUMBER_ID, new ChannelConfig(1, 7, "mueller",
             Channel.WHATSAPP, Fixtures.DISPLAY_NUMBER, Fixtures.PHONE_NUMBER_ID, null, null,
-            new ChannelConfig.Secrets(Fixtures.APP_SECRET, "t", "v", null), false, Instant.EPOCH, false));
+            new ChannelConfig.Secrets(Fixtures.APP_SECRET, "t", "v", null), false, Instant.EPOCH, false, null));
 
     private List<InboundItem> items(String fixture) {
         return normalizer.normalize(Fixtures.json("whatsapp/" + fixture + ".json"), channels);
