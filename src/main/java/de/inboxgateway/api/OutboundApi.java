@@ -109,9 +109,7 @@ public class OutboundApi {
         }
         String recipient = phones.toE164(to.asText());
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
-        if (key != null && key.length() > 200) {
-            throw ApiException.invalid("Idempotency-Key is longer than 200 characters");
-        }
+        checkKey(key);
         String caption = hasText ? text.asText() : null;
         return OutboundMessage.request(principal.tenantId(), principal.tenantSlug(), channel, sender.id(), recipient,
                 caption, media, null, principal.actor(), key, key == null ? null : media == null
@@ -141,9 +139,7 @@ public class OutboundApi {
         TemplateSend template = template(principal.tenantId(), sender, t);
         String recipient = phones.toE164(to);
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
-        if (key != null && key.length() > 200) {
-            throw ApiException.invalid("Idempotency-Key is longer than 200 characters");
-        }
+        checkKey(key);
         return OutboundMessage.request(principal.tenantId(), principal.tenantSlug(), channel, sender.id(), recipient,
                 template.body(), null, template, principal.actor(), key, key == null ? null
                         : hash(channel.wire(), recipient, String.valueOf(from), "template", template.name(),
@@ -152,6 +148,16 @@ public class OutboundApi {
 
     /** The stored template of the sender's account (or of any of the tenant's accounts), checked and filled in. */
     public TemplateSend template(long tenantId, ChannelConfig sender, JsonNode request) {
+        Template stored = approvedTemplate(tenantId, sender, request);
+        TemplateParameters.Rendered rendered = TemplateParameters.render(stored, request.path("parameters"));
+        return new TemplateSend(stored.name(), stored.language(), rendered.components(), rendered.body());
+    }
+
+    /** {@code {"name","language"}}: the stored template, 404 TEMPLATE_NOT_FOUND or 409 TEMPLATE_NOT_APPROVED. */
+    Template approvedTemplate(long tenantId, ChannelConfig sender, JsonNode request) {
+        if (!request.isObject() || !request.path("name").isTextual() || !request.path("language").isTextual()) {
+            throw ApiException.invalid("'template' must be {\"name\", \"language\", \"parameters\"}");
+        }
         String name = request.path("name").asText();
         String language = Template.language(request.path("language").asText());
         List<String> accounts = sender.wabaId() != null ? List.of(sender.wabaId())
@@ -164,8 +170,18 @@ public class OutboundApi {
             throw ApiException.conflict("TEMPLATE_NOT_APPROVED", "the template " + name + " (" + language + ") is "
                     + stored.status() + ", only APPROVED templates can be sent");
         }
-        TemplateParameters.Rendered rendered = TemplateParameters.render(stored, request.path("parameters"));
-        return new TemplateSend(stored.name(), stored.language(), rendered.components(), rendered.body());
+        return stored;
+    }
+
+    /** A caller's Idempotency-Key: bounded, and never one of the keys the gateway gives its own sends. */
+    static void checkKey(String key) {
+        if (key != null && key.length() > 200) {
+            throw ApiException.invalid("Idempotency-Key is longer than 200 characters");
+        }
+        if (key != null && key.startsWith(de.inboxgateway.broadcast.Broadcasts.KEY_PREFIX)) {
+            throw ApiException.invalid("Idempotency-Key must not start with '" + de.inboxgateway.broadcast.Broadcasts.KEY_PREFIX
+                    + "': those are the gateway's own");
+        }
     }
 
     /** A new attempt of an earlier outbound message, through every gate again. */
@@ -182,6 +198,7 @@ public class OutboundApi {
             sender = senderChannel(principal, channel, null);
         }
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
+        checkKey(key);
         MediaRow media = original.mediaId() == null ? null : checkSendable(sender, mediaRepository
                 .find(principal.tenantId(), original.mediaId())
                 .orElseThrow(() -> ApiException.conflict("MEDIA_NOT_STORED", "the media of message " + id
@@ -272,7 +289,7 @@ public class OutboundApi {
         return media;
     }
 
-    private ChannelConfig senderChannel(ApiPrincipal principal, Channel channel, String from) {
+    ChannelConfig senderChannel(ApiPrincipal principal, Channel channel, String from) {
         // Only the key's own tenant's numbers are candidates: a key can never send from another tenant's channel.
         var own = channels.forTenant(principal.tenantId()).stream().filter(c -> c.channel() == channel)
                 .sorted(Comparator.comparingLong(ChannelConfig::id)).toList();

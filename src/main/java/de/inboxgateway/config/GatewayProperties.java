@@ -34,6 +34,35 @@ public class GatewayProperties {
     private final Gdpr gdpr = new Gdpr();
     private final Media media = new Media();
     private final Database database = new Database();
+    private final Broadcast broadcast = new Broadcast();
+
+    public static class Broadcast {
+        /** Most recipients one broadcast may name (before deduplication). */
+        private int maxRecipients = 5000;
+        /** Broadcast sends per second per sending number, shared by every instance (Meta allows 80, Twilio queues). */
+        private double ratePerSecond = 20;
+        /** How often each instance looks for due broadcast sends while a broadcast runs. */
+        private Duration tick = Duration.ofMillis(100);
+        /** Without a running broadcast, how often an instance checks whether one started elsewhere. */
+        private Duration idleCheck = Duration.ofSeconds(1);
+        /** How long a claimed recipient is this instance's; after a crash another instance resolves it. */
+        private Duration lease = Duration.ofSeconds(60);
+        /** Meta answered 130429 (rate limit): the number's broadcasts pause this long. */
+        private Duration rateLimitPause = Duration.ofSeconds(30);
+
+        public int getMaxRecipients() { return maxRecipients; }
+        public void setMaxRecipients(int maxRecipients) { this.maxRecipients = maxRecipients; }
+        public double getRatePerSecond() { return ratePerSecond; }
+        public void setRatePerSecond(double ratePerSecond) { this.ratePerSecond = ratePerSecond; }
+        public Duration getTick() { return tick; }
+        public void setTick(Duration tick) { this.tick = tick; }
+        public Duration getIdleCheck() { return idleCheck; }
+        public void setIdleCheck(Duration idleCheck) { this.idleCheck = idleCheck; }
+        public Duration getLease() { return lease; }
+        public void setLease(Duration lease) { this.lease = lease; }
+        public Duration getRateLimitPause() { return rateLimitPause; }
+        public void setRateLimitPause(Duration rateLimitPause) { this.rateLimitPause = rateLimitPause; }
+    }
 
     public static class Database {
         /** Create the configured database at start if it is missing (as the migration user). */
@@ -347,6 +376,7 @@ public class GatewayProperties {
     public Whatsapp getWhatsapp() { return whatsapp; }
     public Providers getProviders() { return providers; }
     public Sandbox getSandbox() { return sandbox; }
+    public Broadcast getBroadcast() { return broadcast; }
     public Events getEvents() { return events; }
     public Gdpr getGdpr() { return gdpr; }
     public Media getMedia() { return media; }

@@ -121,4 +121,20 @@ public sealed interface TenantEvent {
             return "template.status";
         }
     }
+
+    /** A running broadcast moved (at most about once a second); {@code counts} by outcome. */
+    record BroadcastProgress(long broadcastId, String name, String status, Map<String, Long> counts)
+            implements TenantEvent {
+        public String type() {
+            return "broadcast.progress";
+        }
+    }
+
+    /** A broadcast ended: every recipient has an outcome ({@code completed}), or it was cancelled. */
+    record BroadcastCompleted(long broadcastId, String name, String status, Map<String, Long> counts)
+            implements TenantEvent {
+        public String type() {
+            return "broadcast.completed";
+        }
+    }
 }
