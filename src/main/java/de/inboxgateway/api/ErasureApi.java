@@ -36,6 +36,8 @@ import de.inboxgateway.media.MediaStore;
 @Component("erasureApi")
 public class ErasureApi {
 
+    private final de.inboxgateway.broadcast.BroadcastRecipientRepository broadcastRecipients;
+
     private final NamedParameterJdbcTemplate jdbc;
     private final PhoneNumbers phones;
     private final AuditLog audit;
@@ -53,7 +55,9 @@ public class ErasureApi {
                       GatewayProperties properties, MediaRepository mediaRepository, MediaStore store,
                       de.inboxgateway.optout.OptOutRepository optOutRecords, de.inboxgateway.events.EventLog eventLog,
                       de.inboxgateway.status.StatusEventRepository statusEvents,
-                      de.inboxgateway.message.MessageRepository messageRecords) {
+                      de.inboxgateway.message.MessageRepository messageRecords,
+                      de.inboxgateway.broadcast.BroadcastRecipientRepository broadcastRecipients) {
+        this.broadcastRecipients = broadcastRecipients;
         this.optOutRecords = optOutRecords;
         this.eventLog = eventLog;
         this.statusEvents = statusEvents;
@@ -104,6 +108,7 @@ public class ErasureApi {
         int optInEvents = eventLog.eraseOptInSources(principal.tenantId(), e164);
         int statusErrors = statusEvents.eraseErrorTexts(principal.tenantId(), e164);
         int messageErrors = messageRecords.eraseErrorTexts(principal.tenantId(), e164);
+        int broadcastTexts = broadcastRecipients.eraseTexts(principal.tenantId(), e164);
         int smsSent = messageRecords.countSmsAtTwilio(principal.tenantId(), e164);
         int optOuts = jdbc.queryForObject("select count(*) from optout where tenant_id = :tenant and phone = :phone",
                 p, Integer.class);
@@ -118,6 +123,7 @@ public class ErasureApi {
         erased.put("optOutConsentNotes", optOutNotes);
         erased.put("optInEventSources", optInEvents);
         erased.put("providerErrorTexts", statusErrors + messageErrors);
+        erased.put("broadcastTexts", broadcastTexts);
         Map<String, Object> kept = new LinkedHashMap<>();
         kept.put("optOuts", Map.of("count", optOuts, "reason", "an opt-out must go on being honoured"));
         kept.put("auditEntries", Map.of("count", auditKept,

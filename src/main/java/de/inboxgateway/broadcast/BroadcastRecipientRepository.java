@@ -138,6 +138,21 @@ public class BroadcastRecipientRepository {
                         (Long) rs.getObject("message_id"), rs.getString("error")));
     }
 
+    /**
+     * Erasure: the filled-in texts a broadcast kept for this phone (names in template parameters). A
+     * send not yet made cannot be made without them: it ends cancelled.
+     */
+    public int eraseTexts(long tenantId, String phone) {
+        return jdbc.update("""
+                update broadcast_recipient
+                   set body = null, components = null,
+                       error = case when outcome = 'pending' then 'ERASED: the recipient data was erased' else error end,
+                       finished_at = coalesce(finished_at, now()),
+                       outcome = case when outcome = 'pending' then 'cancelled' else outcome end
+                where tenant_id = :tenant and phone = :phone and (body is not null or components is not null)""",
+                Map.of("tenant", tenantId, "phone", phone));
+    }
+
     private String json(JsonNode value) {
         try {
             return mapper.writeValueAsString(value);

@@ -1,6 +1,7 @@
 package de.inboxgateway.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
@@ -150,6 +151,28 @@ class GdprIT extends GatewayTest {
         assertThat(r.json().path("kept").path("retainedMessages").path("count").asInt()).isGreaterThanOrEqualTo(4);
         assertThat(r.json().path("kept").path("retainedMessages").path("reason").asText()).contains("legal retention");
         assertThat(count("select count(*) from message where text = 'Meine Kontonummer ist DE12 3456'")).isEqualTo(1);
+    }
+
+    @Test
+    void aBroadcastNotYetSentToThePersonIsCancelledForThemAndItsTextsGo() throws Exception {
+        camel.getRouteController().stopRoute("broadcast-pacer");
+        try {
+            Http.Response b = http.post("/api/v1/broadcasts", json(Map.of("name", "Wasser", "channel", "sms",
+                    "text", "Wasser aus, Frau Schmidt", "recipients", List.of(Map.of("phone", Fixtures.ANNA),
+                            Map.of("phone", "+4915200000099")))), "Authorization", mueller.bearer(),
+                    "Content-Type", "application/json");
+            assertThat(b.status()).as(b.toString()).isEqualTo(202);
+            Http.Response r = erase(mueller, "%2B4917612345678");
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.json().path("erased").path("broadcastTexts").asInt()).isEqualTo(1);
+            assertThat(jdbc.queryForList("select outcome || ':' || coalesce(body, '-') from broadcast_recipient order by position",
+                    String.class)).containsExactly("cancelled:-", "pending:Wasser aus, Frau Schmidt");
+        } finally {
+            camel.getRouteController().startRoute("broadcast-pacer");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("select count(*) from broadcast where status = 'completed'") == 1);
+        assertThat(TWILIO.requests().stream().filter(q -> q.body().contains("Wasser+aus"))).hasSize(1)
+                .allMatch(q -> q.body().contains("4915200000099"));
     }
 
     @Test
