@@ -37,6 +37,8 @@ public class GatewayProperties {
     private final Broadcast broadcast = new Broadcast();
 
     public static class Broadcast {
+        /** Whether this instance sends broadcasts at all (route broadcast-pacer); others keep them going. */
+        private boolean enabled = true;
         /** Most recipients one broadcast may name (before deduplication). */
         private int maxRecipients = 5000;
         /** Broadcast sends per second per sending number, shared by every instance (Meta allows 80, Twilio queues). */
@@ -50,6 +52,8 @@ public class GatewayProperties {
         /** Meta answered 130429 (rate limit): the number's broadcasts pause this long. */
         private Duration rateLimitPause = Duration.ofSeconds(30);
 
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean enabled) { this.enabled = enabled; }
         public int getMaxRecipients() { return maxRecipients; }
         public void setMaxRecipients(int maxRecipients) { this.maxRecipients = maxRecipients; }
         public double getRatePerSecond() { return ratePerSecond; }

@@ -49,8 +49,9 @@ class BroadcastsIT extends GatewayTest {
 
     @AfterEach
     void quiet() throws Exception {
-        // a broadcast left running must not text into the next test
+        // a broadcast left running must not text into the next test, nor this context into another's
         jdbc.update("update broadcast set status = 'cancelled' where status = 'running'");
+        camelContext.getRouteController().stopRoute("broadcast-pacer");
     }
 
     private Http.Response create(String json, String... headers) {

@@ -25,6 +25,8 @@ import de.inboxgateway.testing.Http;
  */
 @CamelSpringBootTest
 @UseAdviceWith
+// The woven route must not serve the test classes that come after it in a cached context.
+@org.springframework.test.annotation.DirtiesContext
 class OutboundRouteIT extends GatewayTest {
 
     private static volatile boolean advised;

@@ -37,6 +37,8 @@ import de.inboxgateway.channel.sms.TwilioSignature;
         "gateway.events.poll-interval=1s",
         "spring.datasource.url=${test.database.url}",
         "gateway.media.poll-interval=1s",
+        // Cached contexts share the database: only the test that runs broadcasts starts their pacer.
+        "gateway.broadcast.enabled=false",
         // Contexts stay cached while other test classes run: idle ones should not hold 16 connections each.
         "spring.datasource.hikari.minimum-idle=1",
         "spring.datasource.hikari.idle-timeout=10000",
