@@ -74,6 +74,7 @@ public class Broadcasts {
             + java.util.UUID.randomUUID();
     private volatile boolean maybeRunning = true;
     private volatile long nextRunningCheck;
+    private volatile long nextSweep;
     /** Broadcasts whose recipients moved since their last progress event. */
     private final Set<Long> moved = ConcurrentHashMap.newKeySet();
 
@@ -115,6 +116,11 @@ public class Broadcasts {
             List<Broadcast> running = broadcasts.running();
             maybeRunning = !running.isEmpty();
             nextRunningCheck = nowMillis + settings.getIdleCheck().toMillis();
+            if (nowMillis >= nextSweep) {
+                // an instance that stopped right after a broadcast's last send left it running: end it here
+                running.forEach(b -> moved.add(b.id()));
+                nextSweep = nowMillis + settings.getIdleCheck().toMillis();
+            }
             Map<Long, Broadcast> byId = new HashMap<>();
             running.forEach(b -> byId.put(b.id(), b));
             List<Send> sends = new ArrayList<>();

@@ -322,6 +322,18 @@ class BroadcastsIT extends GatewayTest {
     }
 
     @Test
+    void aBroadcastWhoseLastSendWasRecordedByAStoppedInstanceStillEnds() throws Exception {
+        camelContext.getRouteController().stopRoute("broadcast-pacer");
+        long id = smsBroadcast("Ende", phones(2, 600)).json().path("id").asLong();
+        // another instance sent both and stopped before it could end the broadcast
+        jdbc.update("update broadcast_recipient set outcome = 'sent', finished_at = now() where broadcast_id = ?", id);
+        camelContext.getRouteController().startRoute("broadcast-pacer");
+        await().atMost(Duration.ofSeconds(10)).until(() -> ended(id));
+        assertThat(broadcast(id).path("status").asText()).isEqualTo("completed");
+        assertThat(textedTo("Ende")).isEmpty();
+    }
+
+    @Test
     void metasRateLimitFailsThatRecipientAndPausesTheRest() {
         syncTemplates();
         boolean[] limited = {false};
