@@ -100,6 +100,11 @@ public class Broadcasts {
                        String createdBy) {
     }
 
+    /** This instance, as {@code claimed_by} names it. */
+    public String instance() {
+        return instance;
+    }
+
     /** A broadcast was created here: look at once instead of at the next idle check. */
     public void wake() {
         maybeRunning = true;

@@ -322,6 +322,30 @@ class BroadcastsIT extends GatewayTest {
     }
 
     @Test
+    void twoInstancesShareTheRateAndNeverTakeOneRecipientTwice() {
+        try (var second = new org.springframework.boot.builder.SpringApplicationBuilder(
+                de.inboxgateway.InboxGatewayApplication.class).run(anotherGateway("--gateway.broadcast.enabled=true",
+                "--gateway.broadcast.rate-per-second=10", "--gateway.broadcast.tick=50ms",
+                "--gateway.broadcast.idle-check=200ms"))) {
+            String text = "Zwei Gateways";
+            String secondInstance = second.getBean(Broadcasts.class).instance();
+            long id = smsBroadcast(text, phones(20, 700)).json().path("id").asLong();
+            await().atMost(Duration.ofSeconds(20)).until(() -> ended(id));
+            assertThat(textedTo(text)).hasSize(20).doesNotHaveDuplicates();
+            List<Timestamp> at = jdbc.queryForList("select created_at from message where text = ? order by created_at",
+                    Timestamp.class, text);
+            double seconds = (at.get(19).getTime() - at.get(0).getTime()) / 1000.0;
+            List<String> instances = jdbc.queryForList("select distinct claimed_by from broadcast_recipient "
+                    + "where broadcast_id = ?", String.class, id);
+            System.out.printf("broadcast pacing, two instances: 20 sends over %.2f s at 10/s shared (expected 1.9 s), "
+                    + "claimed by %d instance(s), the second %s%n", seconds, instances.size(),
+                    instances.contains(secondInstance) ? "among them" : "not");
+            // each instance at its own 10/s would need about 1 s
+            assertThat(seconds).isBetween(1.7, 4.0);
+        }
+    }
+
+    @Test
     void aBroadcastWhoseLastSendWasRecordedByAStoppedInstanceStillEnds() throws Exception {
         camelContext.getRouteController().stopRoute("broadcast-pacer");
         long id = smsBroadcast("Ende", phones(2, 600)).json().path("id").asLong();
