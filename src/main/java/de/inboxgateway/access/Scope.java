@@ -14,9 +14,10 @@ public final class Scope {
     public static final String EVENTS_READ = "events:read";
     public static final String AUDIT_READ = "audit:read";
     public static final String GDPR_ERASE = "gdpr:erase";
+    public static final String WEBHOOKS_MANAGE = "webhooks:manage";
 
     public static final Set<String> ALL = Set.of(MESSAGING_READ, MESSAGING_SEND, CONTACTS_WRITE, OPTOUTS_MANAGE,
-            EVENTS_READ, AUDIT_READ, GDPR_ERASE);
+            EVENTS_READ, AUDIT_READ, GDPR_ERASE, WEBHOOKS_MANAGE);
 
     private Scope() {
     }
