@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import de.inboxgateway.access.TenantScope;
@@ -118,11 +119,11 @@ public class ErpPush {
                 LOG.info("erp push: database reachable again");
             }
             return taken;
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) {
             if (!databaseDown) {
                 databaseDown = true;
                 LOG.warn("erp push: poll failed ({}); deliveries wait in the database and go on once it answers",
-                        e.getMostSpecificCause().getMessage());
+                        e.getMostSpecificCause() == null ? e.getMessage() : e.getMostSpecificCause().getMessage());
             }
             return List.of();
         }
@@ -146,7 +147,7 @@ public class ErpPush {
             oldestPending.register(oldest.entrySet().stream().map(e -> MultiGauge.Row.of(
                     Tags.of("subscription", e.getKey().toString()),
                     Math.max(0, Duration.between(e.getValue(), now).toSeconds()))).toList(), true);
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) {
             LOG.debug("erp push: metrics not refreshed: {}", e.getMessage());
         }
     }
