@@ -189,6 +189,12 @@ public class DeliveryRepository {
                         .addValue("seconds", held.toMillis() / 1000.0));
     }
 
+    /** Retention: ended deliveries whose event is older than the cut-off go with it (system scope). */
+    public int deleteEndedBefore(Instant cutoff) {
+        return jdbc.update("delete from webhook_delivery where status <> 'pending' and created_at < :cutoff",
+                Map.of("cutoff", Timestamp.from(cutoff)));
+    }
+
     /** The metric: per subscription, when its oldest pending delivery was created (system scope). */
     public Map<UUID, Instant> oldestPending() {
         Map<UUID, Instant> oldest = new java.util.HashMap<>();

@@ -62,6 +62,7 @@ public class ErpPush {
     private final TransactionTemplate transactions;
     private final Clock clock;
     private final GatewayProperties.Push settings;
+    private final Duration eventRetention;
     private final MeterRegistry meters;
     private final MultiGauge oldestPending;
     private final AtomicInteger freeSlots;
@@ -83,6 +84,7 @@ public class ErpPush {
         this.transactions = transactions;
         this.clock = clock;
         this.settings = properties.getPush();
+        this.eventRetention = properties.getEvents().getRetention();
         this.meters = meters;
         this.freeSlots = new AtomicInteger(settings.getConcurrency());
         this.oldestPending = MultiGauge.builder("gateway.push.oldest.pending.age")
@@ -149,6 +151,21 @@ public class ErpPush {
                     Math.max(0, Duration.between(e.getValue(), now).toSeconds()))).toList(), true);
         } catch (DataAccessException | TransactionException e) {
             LOG.debug("erp push: metrics not refreshed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Route erp-push-retention: the log of ended deliveries is kept as long as their events
+     * ({@code gateway.events.retention}); a replay can bring back only what is still there anyway.
+     */
+    public void purge() {
+        try {
+            int deleted = TenantScope.asSystem(() -> deliveries.deleteEndedBefore(clock.instant().minus(eventRetention)));
+            if (deleted > 0) {
+                LOG.info("erp push: {} ended deliveries older than {} deleted", deleted, eventRetention);
+            }
+        } catch (DataAccessException | TransactionException e) {
+            LOG.warn("erp push: retention run failed: {}", e.getMessage());
         }
     }
 

@@ -333,6 +333,27 @@ class PushIT extends PushFlows {
                 .isGreaterThanOrEqualTo(0);
     }
 
+    @Test
+    void endedDeliveriesGoWithTheEventRetentionPendingOnesStay() throws Exception {
+        String id = subscribe(mueller, ERP.url("/kept"), null).path("id").asText();
+        ERP.answer(r -> r.json().path("type").asText().equals("messaging.inbound") ? WebhookReceiver.Answer.status(500)
+                : WebhookReceiver.Answer.status(200));
+        inbound("4917600000091", "wamid.kept-1");
+        long created = eventIds("mueller", "conversation.created").get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(deliveryStatus(mueller, id, created))
+                && ERP.requests("/kept").size() >= 2);
+        // the job holds still meanwhile: 8 days on, the retried delivery would be given up at its next attempt
+        camel.getRouteController().stopRoute("erp-push-poll");
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> camel.getInflightRepository().size() == 0);
+            clock.advance(Duration.ofDays(8)); // past gateway.events.retention (7 days)
+            erpPush.purge();
+            assertThat(jdbc.queryForList("select status from webhook_delivery", String.class)).containsExactly("pending");
+        } finally {
+            camel.getRouteController().startRoute("erp-push-poll");
+        }
+    }
+
     private static double counter(io.micrometer.core.instrument.MeterRegistry meters, String name, String tag, String value) {
         io.micrometer.core.instrument.search.Search s = meters.find(name);
         if (tag != null) {
