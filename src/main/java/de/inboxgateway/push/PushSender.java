@@ -87,27 +87,38 @@ public class PushSender implements DisposableBean {
         HttpPost post = new HttpPost(URI.create(url));
         headers.forEach(post::setHeader);
         post.setEntity(new StringEntity(body, ContentType.APPLICATION_JSON));
-        ScheduledFuture<?> cut = watchdog.schedule(post::cancel, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
+        ScheduledFuture<?> cut = watchdog.schedule(() -> {
+            timedOut.set(true);
+            post.cancel(); // closes the connection, whatever phase the attempt is in
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        ClassicHttpResponse response = null;
         try {
-            ClassicHttpResponse response = client.executeOpen(null, post, null);
-            try {
-                exchange.getMessage().setHeaders(new java.util.HashMap<>());
-                exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, response.getCode());
-                Header retryAfter = response.getFirstHeader("Retry-After");
-                if (retryAfter != null) {
-                    exchange.getMessage().setHeader("Retry-After", retryAfter.getValue());
-                }
-                exchange.getMessage().setBody(readCapped(response.getEntity(), post));
-            } finally {
-                response.close();
+            response = client.executeOpen(null, post, null);
+            exchange.getMessage().setHeaders(new java.util.HashMap<>());
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, response.getCode());
+            Header retryAfter = response.getFirstHeader("Retry-After");
+            if (retryAfter != null) {
+                exchange.getMessage().setHeader("Retry-After", retryAfter.getValue());
+            }
+            exchange.getMessage().setBody(readCapped(response.getEntity(), post));
+            if (timedOut.get()) {
+                throw new IOException("answer not complete");
             }
         } catch (IOException | RuntimeException e) {
-            if (post.isCancelled()) {
+            if (timedOut.get()) {
                 throw new IOException("no complete answer within " + timeout.toMillis() + " ms", e);
             }
             throw e;
         } finally {
             cut.cancel(false);
+            if (response != null) {
+                try {
+                    response.close();
+                } catch (IOException | RuntimeException ignored) {
+                    // cancelled on purpose (answer too long or too slow): the connection is gone anyway
+                }
+            }
         }
     }
 

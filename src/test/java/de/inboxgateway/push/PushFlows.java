@@ -7,11 +7,14 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import de.inboxgateway.testing.Fixtures;
 import de.inboxgateway.testing.GatewayTest;
 import de.inboxgateway.testing.Http;
+import de.inboxgateway.testing.TestDatabase;
 import de.inboxgateway.testing.WebhookReceiver;
 
 /**
@@ -28,6 +31,20 @@ import de.inboxgateway.testing.WebhookReceiver;
         "gateway.push.lease=5s"
 })
 abstract class PushFlows extends GatewayTest {
+
+    /**
+     * A database of their own: the gateways of other test classes (cached contexts with production
+     * push settings and clocks of their own) must not take these tests' deliveries, nor these theirs.
+     */
+    @Override
+    protected String databaseUrl() {
+        return TestDatabase.url("push");
+    }
+
+    @DynamicPropertySource
+    static void pushDatabase(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> TestDatabase.url("push"));
+    }
 
     /** One receiver for the whole test JVM, like the provider fakes. */
     protected static final WebhookReceiver ERP = new WebhookReceiver();

@@ -205,6 +205,35 @@ class PushIT extends PushFlows {
     }
 
     @Test
+    void theTimeoutCoversTheWholeAttemptEvenWhenTheAnswerTrickles() {
+        String id = subscribe(mueller, ERP.url("/trickle"), List.of("conversation.created")).path("id").asText();
+        ERP.answer(r -> WebhookReceiver.Answer.trickle(200)); // 200 at once, then a byte every 300 ms
+        inbound("4917600000046", "wamid.trickle-1");
+        long event = eventIds("mueller", "conversation.created").get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode d = delivery(mueller, id, event);
+            return d != null && d.path("lastError").asText().contains("no complete answer within 1500 ms");
+        });
+        assertThat(deliveryStatus(mueller, id, event)).as("a 200 whose answer outlasts the timeout is no delivery")
+                .isEqualTo("pending");
+    }
+
+    @Test
+    void anEndlessAnswerIsCutOffAfterItsFirstBytesNotReadToTheTimeout() {
+        String id = subscribe(mueller, ERP.url("/chatty"), List.of("conversation.created")).path("id").asText();
+        ERP.answer(r -> WebhookReceiver.Answer.endless(500));
+        inbound("4917600000045", "wamid.chatty-1");
+        long event = eventIds("mueller", "conversation.created").get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode d = delivery(mueller, id, event);
+            return d != null && d.path("lastStatusCode").asInt() == 500;
+        });
+        String error = delivery(mueller, id, event).path("lastError").asText();
+        // the status and the start of the answer, not a timeout: the rest was never read
+        assertThat(error).startsWith("HTTP 500: xxx").doesNotContain("within").hasSizeLessThan(400);
+    }
+
+    @Test
     void retryAfterIsHonouredAndRedirectsAreNotFollowed() {
         String id = subscribe(mueller, ERP.url("/busy"), List.of("conversation.created")).path("id").asText();
         ERP.answer(r -> r.path().equals("/busy") ? WebhookReceiver.Answer.status(429, "Retry-After", "3")

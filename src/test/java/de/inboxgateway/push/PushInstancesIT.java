@@ -124,7 +124,8 @@ class PushInstancesIT extends PushFlows {
         stopPushingHere(); // only the gateway behind the proxy pushes
         try (TcpProxy proxy = new TcpProxy(host[0], Integer.parseInt(host[1]))) {
             ConfigurableApplicationContext cut = secondGateway(
-                    "--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/" + TestDatabase.NAME,
+                    "--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/"
+                            + databaseUrl().substring(databaseUrl().lastIndexOf('/') + 1),
                     "--spring.datasource.hikari.connection-timeout=1500",
                     "--spring.datasource.hikari.validation-timeout=1000");
             try {

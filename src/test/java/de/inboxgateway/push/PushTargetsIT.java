@@ -11,6 +11,7 @@ import org.springframework.test.context.TestPropertySource;
 
 import de.inboxgateway.testing.GatewayTest;
 import de.inboxgateway.testing.Http;
+import de.inboxgateway.testing.TestDatabase;
 import de.inboxgateway.testing.WebhookReceiver;
 
 /**
@@ -25,7 +26,19 @@ import de.inboxgateway.testing.WebhookReceiver;
         "gateway.push.first-retry-delay=300ms",
         "gateway.push.max-retry-delay=1s"
 })
+@org.springframework.test.annotation.DirtiesContext
 class PushTargetsIT extends GatewayTest {
+
+    /** A database and a gateway of its own: its strict push must not take other tests' deliveries. */
+    @Override
+    protected String databaseUrl() {
+        return TestDatabase.url("push_ssrf");
+    }
+
+    @org.springframework.test.context.DynamicPropertySource
+    static void ownDatabase(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> TestDatabase.url("push_ssrf"));
+    }
 
     private static final WebhookReceiver INSIDE = new WebhookReceiver();
 

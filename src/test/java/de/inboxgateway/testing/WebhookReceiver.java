@@ -54,18 +54,28 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     /** How the receiver answers one request. */
-    public record Answer(int status, Map<String, String> headers, String body, CountDownLatch hangUntil) {
+    public record Answer(int status, Map<String, String> headers, String body, CountDownLatch hangUntil, boolean endless, boolean trickle) {
         public static Answer status(int status) {
-            return new Answer(status, Map.of(), "", null);
+            return new Answer(status, Map.of(), "", null, false, false);
         }
 
         public static Answer status(int status, String header, String value) {
-            return new Answer(status, Map.of(header, value), "", null);
+            return new Answer(status, Map.of(header, value), "", null, false, false);
         }
 
         /** Holds the request open until the latch opens (or 30 s pass), then answers 200. */
         public static Answer hang(CountDownLatch release) {
-            return new Answer(200, Map.of(), "", release);
+            return new Answer(200, Map.of(), "", release, false, false);
+        }
+
+        /** Headers at once, then one byte of body every 300 ms for 10 s: never idle long enough for a read timeout. */
+        public static Answer trickle(int status) {
+            return new Answer(status, Map.of(), "", null, false, true);
+        }
+
+        /** A body that never ends (chunks of 'x' until the caller hangs up, at most 30 s). */
+        public static Answer endless(int status) {
+            return new Answer(status, Map.of(), "", null, true, false);
         }
     }
 
@@ -109,6 +119,30 @@ public final class WebhookReceiver implements AutoCloseable {
                     TimeUnit.MILLISECONDS.sleep(delayMillis); // a slow receiver, not test synchronisation
                 }
                 answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+                if (answer.trickle()) {
+                    exchange.sendResponseHeaders(answer.status(), 0);
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        while (System.nanoTime() < until) {
+                            out.write('.');
+                            out.flush();
+                            TimeUnit.MILLISECONDS.sleep(300); // the receiver's pace, not test synchronisation
+                        }
+                    }
+                    return;
+                }
+                if (answer.endless()) {
+                    exchange.sendResponseHeaders(answer.status(), 0);
+                    byte[] chunk = "x".repeat(8192).getBytes(StandardCharsets.US_ASCII);
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        while (System.nanoTime() < until) {
+                            out.write(chunk);
+                            out.flush();
+                        }
+                    }
+                    return;
+                }
                 byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
                 if (bytes.length > 0) {
