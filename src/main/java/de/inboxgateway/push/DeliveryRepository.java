@@ -145,7 +145,7 @@ public class DeliveryRepository {
     }
 
     /** The receiver took it; false if this instance no longer holds it (taken over after its lease ran out). */
-    public boolean markDelivered(Delivery d, String owner, int statusCode, Instant now) {
+    public boolean markDelivered(Delivery d, String owner, Integer statusCode, Instant now) {
         return jdbc.update("""
                 update webhook_delivery set status = 'delivered', delivered_at = :now, last_status_code = :code,
                                             last_error = null, lease_until = null, next_attempt_at = null

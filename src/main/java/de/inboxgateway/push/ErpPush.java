@@ -222,7 +222,7 @@ public class ErpPush {
         Integer code = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
         Instant now = clock.instant();
         if (code == null || (code >= 200 && code < 300)) {
-            if (deliveries.markDelivered(d, instance, code == null ? 0 : code, now)) {
+            if (deliveries.markDelivered(d, instance, code, now)) {
                 count("delivered");
             }
             return;

@@ -284,6 +284,32 @@ class PushIT extends PushFlows {
     }
 
     @Test
+    void aPauseDoesNotCountTowardsGivingUp() {
+        String id = subscribe(mueller, ERP.url("/pausing"), List.of("conversation.created")).path("id").asText();
+        ERP.answer(r -> WebhookReceiver.Answer.status(500));
+        inbound("4917600000065", "wamid.pausing-1");
+        long event = eventIds("mueller", "conversation.created").get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode d = delivery(mueller, id, event);
+            return d != null && d.path("lastStatusCode").asInt() == 500; // the give-up clock runs from here
+        });
+        String patch = "/api/v1/webhook-subscriptions/" + id;
+        assertThat(http.patch(patch, "{\"status\":\"paused\"}", auth(mueller)).status()).isEqualTo(200);
+        clock.advance(Duration.ofHours(25)); // paused longer than gateway.push.give-up-after (24 h)
+        assertThat(http.patch(patch, "{\"status\":\"active\"}", auth(mueller)).status()).isEqualTo(200);
+        // The test clock stands still at +25 h: the attempt after the pause is the one that would give up.
+        java.time.Instant resumedAt = clock.instant();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonNode d = delivery(mueller, id, event);
+            return d.path("status").asText().equals("failed") || (d.path("attempts").asInt() >= 2
+                    && !d.path("nextAttemptAt").isNull()
+                    && java.time.Instant.parse(d.path("nextAttemptAt").asText()).isAfter(resumedAt));
+        });
+        assertThat(deliveryStatus(mueller, id, event)).as("still retried after the pause, not given up").isEqualTo("pending");
+        assertThat(count("select count(*) from audit_entry where type = 'webhook.delivery.failed'")).isZero();
+    }
+
+    @Test
     void subscriptionsAreValidatedListedChangedAndRemoved() {
         String base = "/api/v1/webhook-subscriptions";
         assertThat(http.post(base, "{\"url\":\"" + ERP.url("/x") + "\",\"types\":[]}", auth(mueller)).code())
