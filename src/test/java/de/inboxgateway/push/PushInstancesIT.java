@@ -131,7 +131,8 @@ class PushInstancesIT extends PushFlows {
             try {
                 String instance = cut.getBean(ErpPush.class).instance();
                 inbound("4917600000301", "wamid.outage-1");
-                await().atMost(Duration.ofSeconds(10)).until(() -> ERP.requests("/outage").size() == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> ERP.requests("/outage").size() == 1
+                        && count("select count(*) from webhook_delivery where status = 'delivered'") == 1);
 
                 proxy.cut();
                 inbound("4917600000301", "wamid.outage-2"); // stored through this instance's own connection
