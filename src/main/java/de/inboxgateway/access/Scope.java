@@ -17,10 +17,11 @@ public final class Scope {
     public static final String CONVERSATIONS_WRITE = "conversations:write";
     public static final String TEMPLATES_MANAGE = "templates:manage";
     public static final String MESSAGING_BROADCAST = "messaging:broadcast";
+    public static final String WEBHOOKS_MANAGE = "webhooks:manage";
 
     public static final Set<String> ALL = Set.of(MESSAGING_READ, MESSAGING_SEND, CONTACTS_WRITE, OPTOUTS_MANAGE,
-            EVENTS_READ, AUDIT_READ, GDPR_ERASE, CONVERSATIONS_WRITE,
-            TEMPLATES_MANAGE, MESSAGING_BROADCAST);
+            EVENTS_READ, AUDIT_READ, GDPR_ERASE, CONVERSATIONS_WRITE, TEMPLATES_MANAGE, MESSAGING_BROADCAST,
+            WEBHOOKS_MANAGE);
 
     private Scope() {
     }

@@ -68,6 +68,52 @@ public class GatewayProperties {
         public void setRateLimitPause(Duration rateLimitPause) { this.rateLimitPause = rateLimitPause; }
     }
 
+    private final Push push = new Push();
+
+    /** Signed event push to the ERP (Standard Webhooks): routes/erp-push.camel.yaml. */
+    public static class Push {
+        /** One attempt, whole (connect, TLS, request, answer): cut off after this. */
+        private Duration timeout = Duration.ofSeconds(10);
+        /** A delivery failing since its first attempt this long ends failed (a pause does not count). */
+        private Duration giveUpAfter = Duration.ofHours(24);
+        /** Allow http:// targets (development; production receivers are https). */
+        private boolean allowHttp = false;
+        /** Allow targets on loopback, link-local, private, multicast or unspecified addresses. */
+        private boolean allowPrivateTargets = false;
+        /** How often each instance looks for new events and due deliveries: the push's usual delay. */
+        private Duration pollInterval = Duration.ofSeconds(1);
+        /** A delivery taken by an instance is its own this long; renewed while it runs, free after a crash. */
+        private Duration lease = Duration.ofSeconds(30);
+        /** Deliveries one instance attempts at once. */
+        private int concurrency = 4;
+        /** First retry delay; doubles per attempt up to maxRetryDelay, each ±20 %: seconds, then minutes, then hours. */
+        private Duration firstRetryDelay = Duration.ofSeconds(5);
+        private Duration maxRetryDelay = Duration.ofHours(4);
+        /** Bytes of the receiver's answer that are read (kept as the delivery's error); the rest is dropped. */
+        private int maxResponseBytes = 4096;
+
+        public Duration getTimeout() { return timeout; }
+        public void setTimeout(Duration timeout) { this.timeout = timeout; }
+        public Duration getGiveUpAfter() { return giveUpAfter; }
+        public void setGiveUpAfter(Duration giveUpAfter) { this.giveUpAfter = giveUpAfter; }
+        public boolean isAllowHttp() { return allowHttp; }
+        public void setAllowHttp(boolean allowHttp) { this.allowHttp = allowHttp; }
+        public boolean isAllowPrivateTargets() { return allowPrivateTargets; }
+        public void setAllowPrivateTargets(boolean allowPrivateTargets) { this.allowPrivateTargets = allowPrivateTargets; }
+        public Duration getPollInterval() { return pollInterval; }
+        public void setPollInterval(Duration pollInterval) { this.pollInterval = pollInterval; }
+        public Duration getLease() { return lease; }
+        public void setLease(Duration lease) { this.lease = lease; }
+        public int getConcurrency() { return concurrency; }
+        public void setConcurrency(int concurrency) { this.concurrency = concurrency; }
+        public Duration getFirstRetryDelay() { return firstRetryDelay; }
+        public void setFirstRetryDelay(Duration firstRetryDelay) { this.firstRetryDelay = firstRetryDelay; }
+        public Duration getMaxRetryDelay() { return maxRetryDelay; }
+        public void setMaxRetryDelay(Duration maxRetryDelay) { this.maxRetryDelay = maxRetryDelay; }
+        public int getMaxResponseBytes() { return maxResponseBytes; }
+        public void setMaxResponseBytes(int maxResponseBytes) { this.maxResponseBytes = maxResponseBytes; }
+    }
+
     public static class Database {
         /** Create the configured database at start if it is missing (as the migration user). */
         private boolean createIfMissing = true;
@@ -385,4 +431,5 @@ public class GatewayProperties {
     public Gdpr getGdpr() { return gdpr; }
     public Media getMedia() { return media; }
     public Database getDatabase() { return database; }
+    public Push getPush() { return push; }
 }

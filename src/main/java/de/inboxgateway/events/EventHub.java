@@ -7,9 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.http.ServerWebSocket;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
@@ -50,7 +47,7 @@ public class EventHub {
 
     private final EventLog log;
     private final TenantRepository tenants;
-    private final ObjectMapper mapper;
+    private final EventFrames frames;
     private final int maxQueuedBytes;
     private final long graceNanos;
     private final java.util.concurrent.ExecutorService catchUps = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -64,13 +61,13 @@ public class EventHub {
     private final java.time.Clock clock;
     private final java.time.Duration maxLifetime;
 
-    public EventHub(EventLog log, TenantRepository tenants, ObjectMapper mapper, GatewayProperties properties,
+    public EventHub(EventLog log, TenantRepository tenants, EventFrames frames, GatewayProperties properties,
                     java.time.Clock clock) {
         this.clock = clock;
+        this.frames = frames;
         this.maxLifetime = properties.getEvents().getMaxScreenLifetime();
         this.log = log;
         this.tenants = tenants;
-        this.mapper = mapper;
         this.maxQueuedBytes = properties.getEvents().getMaxQueuedBytes();
         this.graceNanos = properties.getEvents().getSlowScreenGrace().toNanos();
     }
@@ -300,30 +297,8 @@ public class EventHub {
         screen.lastSent = id;
     }
 
-    String toJson(String slug, EventLog.StoredEvent event) {
-        try {
-            ObjectNode node = mapper.createObjectNode();
-            node.put("id", event.id());
-            node.put("type", event.type());
-            node.put("tenant", slug);
-            node.put("at", event.at().toString());
-            if (event.conversationId() == null) {
-                node.putNull("conversationId");
-            } else {
-                node.put("conversationId", event.conversationId());
-            }
-            if (event.contactExternalId() == null) {
-                node.putNull("contact");
-            } else {
-                node.putObject("contact").put("externalId", event.contactExternalId()).put("name", event.contactName())
-                        .put("role", event.contactRole());
-            }
-            JsonNode payload = mapper.readTree(event.payload());
-            payload.fields().forEachRemaining(f -> node.set(f.getKey(), f.getValue()));
-            return mapper.writeValueAsString(node);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+    private String toJson(String slug, EventLog.StoredEvent event) {
+        return frames.render(slug, event);
     }
 
     static String tenantOf(String path) {

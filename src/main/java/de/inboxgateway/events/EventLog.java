@@ -131,6 +131,11 @@ public class EventLog {
                         rs.getString("name"), rs.getString("role")));
     }
 
+    /** One event of a tenant, with the contact as it is now; empty once retention removed it. */
+    public java.util.Optional<StoredEvent> find(long tenantId, long eventId) {
+        return after(tenantId, eventId - 1, 1).stream().filter(e -> e.id() == eventId).findFirst();
+    }
+
     /** The newest committed event id of a tenant. */
     public long lastId(long tenantId) {
         return jdbc.queryForObject("select event_seq from tenant where id = :id", Map.of("id", tenantId), Long.class);

@@ -37,6 +37,11 @@ public class TenantRepository {
                 Map.of("slug", slug), TenantRepository::map).stream().findFirst();
     }
 
+    /** The slug of a tenant by id (the tenant in an event frame). */
+    public String slug(long id) {
+        return jdbc.queryForObject("select slug from tenant where id = :id", Map.of("id", id), String.class);
+    }
+
     public Tenant require(String slug) {
         return findBySlug(slug).orElseThrow(() -> ApiException.notFound("no tenant '" + slug + "'"));
     }

@@ -62,7 +62,7 @@ public abstract class GatewayTest {
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
     public static final List<String> ALL_SCOPES = List.of("messaging:read", "messaging:send", "contacts:write",
             "optouts:manage", "events:read", "audit:read", "gdpr:erase", "conversations:write",
-            "templates:manage", "messaging:broadcast");
+            "templates:manage", "messaging:broadcast", "webhooks:manage");
     protected static final String SECRETS_KEY = Base64.getEncoder().encodeToString(randomBytes(32));
 
     @LocalServerPort

@@ -44,8 +44,17 @@ public final class TestDatabase {
     static void drop() {
         try (Connection c = DriverManager.getConnection(maintenanceUrl(), USER, PASSWORD);
              Statement st = c.createStatement()) {
-            st.execute("drop database if exists " + NAME + " with (force)");
-            st.execute("drop database if exists " + NAME + "_s3 with (force)");
+            // this JVM's database and the ones of its own that some gateways get (url(suffix))
+            java.util.List<String> names = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = st.executeQuery("select datname from pg_database where datname = '" + NAME
+                    + "' or datname like '" + NAME + "\\_%'")) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            for (String name : names) {
+                st.execute("drop database if exists " + name + " with (force)");
+            }
         } catch (SQLException e) {
             System.err.println("could not drop test database " + NAME + ": " + e.getMessage());
         }
