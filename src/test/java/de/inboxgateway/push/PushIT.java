@@ -24,6 +24,8 @@ class PushIT extends PushFlows {
     private io.micrometer.core.instrument.MeterRegistry meters;
     @org.springframework.beans.factory.annotation.Autowired
     private ErpPush erpPush;
+    @org.springframework.beans.factory.annotation.Autowired
+    private de.inboxgateway.events.EventLog eventLog;
 
     @Test
     void eachEventArrivesSignedAsItsFeedFrame() throws Exception {
@@ -112,6 +114,22 @@ class PushIT extends PushFlows {
         JsonNode d = delivery(mueller, id, aEvents.get(0));
         assertThat(d.path("attempts").asInt()).isEqualTo(4);
         assertThat(d.path("lastStatusCode").asInt()).isEqualTo(200);
+    }
+
+    @Test
+    void eventsWithoutAConversationDoNotWaitForEachOther() {
+        String id = subscribe(mueller, ERP.url("/loose"), List.of("messaging.optin")).path("id").asText();
+        ERP.answer(r -> r.json().path("source").asText().equals("first") ? WebhookReceiver.Answer.status(500)
+                : WebhookReceiver.Answer.status(200));
+        long tenantId = jdbc.queryForObject("select id from tenant where slug = 'mueller'", Long.class);
+        // opt-ins of phones that never wrote: events of the tenant with no conversation
+        for (String source : List.of("first", "second")) {
+            de.inboxgateway.access.TenantScope.as(tenantId, () -> eventLog.publish(tenantId, null, "+4917600000095",
+                    new de.inboxgateway.events.TenantEvent.OptIn("whatsapp", "+4917600000095", source, "2026-01-01T00:00:00Z")));
+        }
+        List<Long> events = eventIds("mueller", "messaging.optin");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "delivered".equals(deliveryStatus(mueller, id, events.get(1))));
+        assertThat(deliveryStatus(mueller, id, events.get(0))).as("the first is still being retried").isEqualTo("pending");
     }
 
     @Test
