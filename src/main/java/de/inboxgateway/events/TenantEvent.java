@@ -22,14 +22,18 @@ public sealed interface TenantEvent {
     }
 
     record ConversationCreated(String channel, String phone) implements TenantEvent {
+        public static final String TYPE = "conversation.created";
+
         public String type() {
-            return "conversation.created";
+            return TYPE;
         }
     }
 
     record Inbound(String channel, String phone, InboundMessage message) implements TenantEvent {
+        public static final String TYPE = "messaging.inbound";
+
         public String type() {
-            return "messaging.inbound";
+            return TYPE;
         }
     }
 
@@ -45,8 +49,10 @@ public sealed interface TenantEvent {
     }
 
     record Outbound(String channel, String phone, OutboundMessage message) implements TenantEvent {
+        public static final String TYPE = "messaging.outbound";
+
         public String type() {
-            return "messaging.outbound";
+            return TYPE;
         }
     }
 
@@ -61,8 +67,10 @@ public sealed interface TenantEvent {
 
     /** An outbound message moved: sent or failed after the provider call, or a provider's later status. */
     record Status(String channel, String phone, StatusMessage message) implements TenantEvent {
+        public static final String TYPE = "messaging.status";
+
         public String type() {
-            return "messaging.status";
+            return TYPE;
         }
 
         public static Status of(String channel, String phone, long messageId, String status, String errorCode,
@@ -77,21 +85,27 @@ public sealed interface TenantEvent {
     }
 
     record OptOut(String channel, String phone, String source, String sourceMessageId) implements TenantEvent {
+        public static final String TYPE = "messaging.optout";
+
         public String type() {
-            return "messaging.optout";
+            return TYPE;
         }
     }
 
     record OptIn(String channel, String phone, String source, String consentedAt) implements TenantEvent {
+        public static final String TYPE = "messaging.optin";
+
         public String type() {
-            return "messaging.optin";
+            return TYPE;
         }
     }
 
     /** A media item ended: stored, failed or rejected. */
     record Media(String channel, String phone, Long messageId, Map<String, Object> media) implements TenantEvent {
+        public static final String TYPE = "messaging.media";
+
         public String type() {
-            return "messaging.media";
+            return TYPE;
         }
     }
 
@@ -101,40 +115,50 @@ public sealed interface TenantEvent {
      */
     record ConversationUpdated(String channel, String phone, String status, String externalRef, String assignee,
                                List<String> changed, String by) implements TenantEvent {
+        public static final String TYPE = "conversation.updated";
+
         public String type() {
-            return "conversation.updated";
+            return TYPE;
         }
     }
 
     /** Someone read the conversation: every inbound message up to {@code readUpTo} is read, nothing unread. */
     record ConversationRead(String channel, String phone, long readUpTo, int unreadCount, String by)
             implements TenantEvent {
+        public static final String TYPE = "conversation.read";
+
         public String type() {
-            return "conversation.read";
+            return TYPE;
         }
     }
 
     /** Meta moved one of the tenant's templates (status webhook): its new status, and why if Meta said. */
     record TemplateStatus(String name, String language, String status, String reason, String templateId,
                           String wabaId) implements TenantEvent {
+        public static final String TYPE = "template.status";
+
         public String type() {
-            return "template.status";
+            return TYPE;
         }
     }
 
     /** A running broadcast moved (at most about once a second); {@code counts} by outcome. */
     record BroadcastProgress(long broadcastId, String name, String status, Map<String, Long> counts)
             implements TenantEvent {
+        public static final String TYPE = "broadcast.progress";
+
         public String type() {
-            return "broadcast.progress";
+            return TYPE;
         }
     }
 
     /** A broadcast ended: every recipient has an outcome ({@code completed}), or it was cancelled. */
     record BroadcastCompleted(long broadcastId, String name, String status, Map<String, Long> counts)
             implements TenantEvent {
+        public static final String TYPE = "broadcast.completed";
+
         public String type() {
-            return "broadcast.completed";
+            return TYPE;
         }
     }
 }

@@ -12,7 +12,8 @@ class EventTypesTest {
     @Test
     void everyTypeOfTheFeedIsKnown() {
         assertThat(EventTypes.known()).contains("conversation.created", "messaging.inbound", "messaging.outbound",
-                "messaging.status", "messaging.optout", "messaging.optin", "messaging.media");
+                "messaging.status", "messaging.optout", "messaging.optin", "messaging.media", "conversation.updated",
+                "conversation.read", "template.status", "broadcast.progress", "broadcast.completed");
         assertThat(EventTypes.known()).hasSize(TenantEvent.class.getPermittedSubclasses().length);
     }
 }
