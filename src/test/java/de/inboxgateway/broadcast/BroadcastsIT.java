@@ -346,6 +346,29 @@ class BroadcastsIT extends GatewayTest {
     }
 
     @Test
+    void aGatewayStoppedInTheMiddleIsResumedByAnotherWithoutTextingAnyoneTwice() throws Exception {
+        camelContext.getRouteController().stopRoute("broadcast-pacer");
+        String text = "Neustart";
+        long id;
+        var second = new org.springframework.boot.builder.SpringApplicationBuilder(
+                de.inboxgateway.InboxGatewayApplication.class).run(anotherGateway("--gateway.broadcast.enabled=true",
+                "--gateway.broadcast.rate-per-second=10", "--gateway.broadcast.tick=50ms",
+                "--gateway.broadcast.idle-check=200ms"));
+        try {
+            id = smsBroadcast(text, phones(20, 800)).json().path("id").asLong();
+            await().atMost(Duration.ofSeconds(10)).until(() -> textedTo(text).size() >= 5);
+        } finally {
+            second.close(); // graceful: a send in flight finishes, nothing new is claimed
+        }
+        int before = textedTo(text).size();
+        assertThat(before).isBetween(5, 19);
+        camelContext.getRouteController().startRoute("broadcast-pacer");
+        await().atMost(Duration.ofSeconds(15)).until(() -> ended(id));
+        assertThat(broadcast(id).path("counts").path("sent").asInt()).isEqualTo(20);
+        assertThat(textedTo(text)).hasSize(20).containsExactlyInAnyOrderElementsOf(phones(20, 800));
+    }
+
+    @Test
     void aBroadcastWhoseLastSendWasRecordedByAStoppedInstanceStillEnds() throws Exception {
         camelContext.getRouteController().stopRoute("broadcast-pacer");
         long id = smsBroadcast("Ende", phones(2, 600)).json().path("id").asLong();
