@@ -15,6 +15,7 @@ create table webhook_subscription (
     start_event_id  bigint      not null,                     -- the tenant's last event at creation
     cursor_event_id bigint      not null,                     -- events up to here have their deliveries
     held_since      timestamptz,                              -- paused or disabled since (not towards give-up)
+    fanned_at       timestamptz,                              -- last time the job turned its events into deliveries
     created_at      timestamptz not null default now(),
     updated_at      timestamptz not null default now()
 );

@@ -18,20 +18,29 @@ import de.inboxgateway.template.TemplateRepository;
 public class TemplatesApi {
 
     private final TemplateRepository templates;
+    private final de.inboxgateway.tenant.ChannelDirectory channels;
 
-    public TemplatesApi(TemplateRepository templates) {
+    public TemplatesApi(TemplateRepository templates, de.inboxgateway.tenant.ChannelDirectory channels) {
         this.templates = templates;
+        this.channels = channels;
+    }
+
+    /** The WhatsApp Business Accounts the tenant's WhatsApp channels name now. */
+    private List<String> accounts(long tenantId) {
+        return channels.forTenant(tenantId).stream()
+                .filter(c -> c.channel() == de.inboxgateway.support.Channel.WHATSAPP && c.wabaId() != null)
+                .map(de.inboxgateway.tenant.ChannelConfig::wabaId).distinct().toList();
     }
 
     /** {@code GET /api/v1/templates?status=}: a tenant without a WhatsApp Business Account has none. */
     public Object list(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal, @Header("status") String status) {
-        return page(templates.list(principal.tenantId(),
+        return page(templates.list(principal.tenantId(), accounts(principal.tenantId()),
                 status == null || status.isBlank() ? null : status.strip().toUpperCase()));
     }
 
     /** After a sync: everything stored now. */
     public Object all(@ExchangeProperty(GatewayExchange.PRINCIPAL) ApiPrincipal principal) {
-        return page(templates.list(principal.tenantId(), null));
+        return page(templates.list(principal.tenantId(), accounts(principal.tenantId()), null));
     }
 
     private static Map<String, Object> page(List<Template> list) {

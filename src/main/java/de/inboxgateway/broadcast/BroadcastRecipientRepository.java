@@ -91,10 +91,18 @@ public class BroadcastRecipientRepository {
                 (rs, row) -> new Stale(rs.getLong("id"), rs.getLong("tenant_id"), rs.getLong("broadcast_id")));
     }
 
-    /** A stale claim whose message was never queued: nobody got anything, so it is simply due again. */
+    /**
+     * A stale claim whose message was never queued: nobody got anything, so it is due again — or, if
+     * the broadcast was cancelled meanwhile, cancelled like every other recipient not yet sent.
+     */
     public void release(long id) {
-        jdbc.update("update broadcast_recipient set outcome = 'pending', claimed_by = null, claimed_until = null "
-                + "where id = :id and outcome = 'sending'", Map.of("id", id));
+        jdbc.update("""
+                update broadcast_recipient r
+                   set outcome = case when b.status = 'running' then 'pending' else 'cancelled' end,
+                       finished_at = case when b.status = 'running' then null else now() end,
+                       claimed_by = null, claimed_until = null
+                  from broadcast b
+                 where r.id = :id and r.outcome = 'sending' and b.id = r.broadcast_id""", Map.of("id", id));
     }
 
     /** Cancel: every recipient not yet claimed ends cancelled. Returns how many. */

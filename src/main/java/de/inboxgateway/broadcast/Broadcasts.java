@@ -62,6 +62,7 @@ public class Broadcasts {
     private final BroadcastRepository broadcasts;
     private final BroadcastRecipientRepository recipients;
     private final BroadcastPacing pacing;
+    private final de.inboxgateway.template.TemplateRepository templates;
     private final MessageRepository messages;
     private final OutboundStore store;
     private final ChannelDirectory channels;
@@ -80,7 +81,9 @@ public class Broadcasts {
 
     public Broadcasts(BroadcastRepository broadcasts, BroadcastRecipientRepository recipients, BroadcastPacing pacing,
                       MessageRepository messages, OutboundStore store, ChannelDirectory channels, EventLog events,
-                      TransactionTemplate transactions, Clock clock, ObjectMapper mapper, GatewayProperties properties) {
+                      TransactionTemplate transactions, Clock clock, ObjectMapper mapper, GatewayProperties properties,
+                      de.inboxgateway.template.TemplateRepository templates) {
+        this.templates = templates;
         this.broadcasts = broadcasts;
         this.recipients = recipients;
         this.pacing = pacing;
@@ -133,7 +136,9 @@ public class Broadcasts {
                 long tenantId = running.stream().filter(b -> b.channelId() == channelId).findFirst().orElseThrow().tenantId();
                 List<Claimed> claimed = transactions.execute(tx -> claimOn(tenantId, channelId));
                 for (Claimed c : claimed == null ? List.<Claimed>of() : claimed) {
-                    Broadcast b = byId.get(c.broadcastId());
+                    // a broadcast started on this number since running() was read: read it now
+                    Broadcast b = byId.computeIfAbsent(c.broadcastId(),
+                            k -> broadcasts.find(c.tenantId(), k).orElseThrow());
                     sends.add(send(c, b));
                 }
             }
@@ -179,6 +184,14 @@ public class Broadcasts {
     public OutboundMessage outbound(Exchange exchange) {
         Send s = exchange.getMessage().getBody(Send.class);
         exchange.setProperty(SEND, s);
+        if (s.templateName() != null) {
+            // paused or disabled by Meta since the broadcast started: the rest would only be refused there
+            String status = templates.status(s.tenantId(), s.templateName(), s.language()).orElse("DELETED");
+            if (!de.inboxgateway.template.Template.APPROVED.equals(status)) {
+                throw new GatewayException.Refused("TEMPLATE_NOT_APPROVED", "the template " + s.templateName()
+                        + " is " + status + " now");
+            }
+        }
         String key = KEY_PREFIX + "broadcast:" + s.broadcastId() + ":" + s.recipientId();
         TemplateSend template = s.templateName() == null ? null
                 : new TemplateSend(s.templateName(), s.language(), s.components(), s.body());
@@ -262,10 +275,10 @@ public class Broadcasts {
             return;
         }
         TenantScope.asSystem(() -> {
-            Instant now = clock.instant();
             for (Long id : List.copyOf(moved)) {
                 moved.remove(id);
                 transactions.executeWithoutResult(tx -> {
+                    Instant now = clock.instant();
                     Broadcast b = broadcasts.running().stream().filter(x -> x.id() == id).findFirst().orElse(null);
                     if (b == null) {
                         return;

@@ -133,7 +133,7 @@ public sealed interface TenantEvent {
     }
 
     /** Meta moved one of the tenant's templates (status webhook): its new status, and why if Meta said. */
-    record TemplateStatus(String name, String language, String status, String reason, String templateId,
+    record TemplateStatus(String name, String language, String status, String event, String reason, String templateId,
                           String wabaId) implements TenantEvent {
         public static final String TYPE = "template.status";
 

@@ -134,7 +134,8 @@ public class DeliveryRepository {
         for (DeliveryKey key : keys) {
             jdbc.update("""
                     update webhook_delivery set lease_until = :until
-                    where subscription_id = :subscription and event_id = :event and status = 'pending' and lease_owner = :owner""",
+                    where subscription_id = :subscription and event_id = :event and status = 'pending' and lease_owner = :owner
+                      and (lease_until is not null or cast(:until as timestamptz) is null)""",
                     new MapSqlParameterSource("until", leaseUntil == null ? null : Timestamp.from(leaseUntil))
                             .addValue("subscription", key.subscriptionId()).addValue("event", key.eventId())
                             .addValue("owner", owner));

@@ -279,20 +279,21 @@ public class ErpPush {
     /** 410 Gone: this delivery fails and the subscription stops until a PATCH makes it active again. */
     private void gone(Delivery d, String error) {
         transactions.executeWithoutResult(tx -> {
+            // the subscription row first, as replay and resume lock them: one lock order, no deadlock
+            boolean disabled = subscriptions.disable(d.tenantId(), d.subscriptionId(), clock.instant());
             if (deliveries.markFailed(d, instance, 410, error)) {
                 count("failed");
-                boolean disabled = subscriptions.disable(d.tenantId(), d.subscriptionId(), clock.instant());
                 auditFailed(d, 410, error, "gone");
-                if (disabled) {
-                    Map<String, Object> detail = new LinkedHashMap<>();
-                    detail.put("subscriptionId", d.subscriptionId().toString());
-                    detail.put("eventId", d.eventId());
-                    detail.put("reason", "the receiver answered 410 Gone");
-                    audit.record(new AuditLog.Entry(d.tenantId(), "webhook.subscription.disabled", "erp-push", null, null,
-                            null, detail));
-                    LOG.warn("erp push: subscription {} of tenant {} disabled: the receiver answered 410", d.subscriptionId(),
-                            d.tenantId());
-                }
+            }
+            if (disabled) {
+                Map<String, Object> detail = new LinkedHashMap<>();
+                detail.put("subscriptionId", d.subscriptionId().toString());
+                detail.put("eventId", d.eventId());
+                detail.put("reason", "the receiver answered 410 Gone");
+                audit.record(new AuditLog.Entry(d.tenantId(), "webhook.subscription.disabled", "erp-push", null, null,
+                        null, detail));
+                LOG.warn("erp push: subscription {} of tenant {} disabled: the receiver answered 410", d.subscriptionId(),
+                        d.tenantId());
             }
         });
     }

@@ -99,11 +99,13 @@ public class SubscriptionRepository {
         return jdbc.query("select " + COLUMNS + " from webhook_subscription s " + """
                 where status = 'active'
                   and cursor_event_id < (select t.event_seq from tenant t where t.id = s.tenant_id)
-                order by updated_at limit :limit for update skip locked""", Map.of("limit", limit), this::map);
+                order by fanned_at nulls first limit :limit for update skip locked""", Map.of("limit", limit), this::map);
     }
 
     public void advanceCursor(UUID id, long cursorEventId) {
-        jdbc.update("update webhook_subscription set cursor_event_id = greatest(cursor_event_id, :cursor) where id = :id",
+        // fanned_at: the subscription waited longest goes first next time, so a busy few cannot starve the rest
+        jdbc.update("update webhook_subscription set cursor_event_id = greatest(cursor_event_id, :cursor), "
+                        + "fanned_at = clock_timestamp() where id = :id",
                 Map.of("id", id, "cursor", cursorEventId));
     }
 

@@ -30,6 +30,7 @@ public class TemplateRepository {
      * Stores what one full sync of a WhatsApp Business Account listed; templates it no longer lists
      * are gone at Meta and go here too. Returns how many were removed.
      */
+    @org.springframework.transaction.annotation.Transactional
     public int replaceAll(long tenantId, String wabaId, List<Template> listed, Instant now) {
         for (Template t : listed) {
             jdbc.update("""
@@ -65,9 +66,13 @@ public class TemplateRepository {
                    reason, synced_at, updated_at
             from template where tenant_id = :tenant""";
 
-    public List<Template> list(long tenantId, String status) {
-        MapSqlParameterSource p = new MapSqlParameterSource("tenant", tenantId);
-        String sql = SELECT;
+    /** The templates of these accounts of the tenant (an account no longer named by a channel lists nothing). */
+    public List<Template> list(long tenantId, List<String> wabaIds, String status) {
+        if (wabaIds.isEmpty()) {
+            return List.of();
+        }
+        MapSqlParameterSource p = new MapSqlParameterSource("tenant", tenantId).addValue("wabas", wabaIds);
+        String sql = SELECT + " and waba_id in (:wabas)";
         if (status != null) {
             sql += " and status = :status";
             p.addValue("status", status);
@@ -83,6 +88,14 @@ public class TemplateRepository {
         return jdbc.query(SELECT + " and waba_id in (:wabas) and name = :name and language = :language order by waba_id",
                 new MapSqlParameterSource("tenant", tenantId).addValue("wabas", wabaIds).addValue("name", name)
                         .addValue("language", language), this::map).stream().findFirst();
+    }
+
+    /** The stored status of a template of the tenant (any of its accounts), if it is stored. */
+    public Optional<String> status(long tenantId, String name, String language) {
+        return jdbc.queryForList("""
+                select status from template where tenant_id = :tenant and name = :name and language = :language
+                order by (status = 'APPROVED') desc limit 1""",
+                Map.of("tenant", tenantId, "name", name, "language", language), String.class).stream().findFirst();
     }
 
     /** Meta's status webhook: the stored template of that name and language moves. False if none is stored. */

@@ -31,13 +31,17 @@ public class TemplateStatusUpdates {
     }
 
     public void apply(TemplateStatusUpdate u) {
-        boolean stored = templates.updateStatus(u.tenantId(), u.wabaId(), u.name(), u.language(), u.event(),
+        boolean stored = u.status() == null
+                ? templates.status(u.tenantId(), u.name(), u.language()).isPresent()
+                : templates.updateStatus(u.tenantId(), u.wabaId(), u.name(), u.language(), u.status(),
                 Text.truncate(u.reason(), 500), clock.instant());
         if (!stored) {
             LOG.info("status {} for template {} ({}) of tenant {}, not stored yet: sync the templates", u.event(),
                     Text.forLog(u.name(), 80), Text.forLog(u.language(), 20), u.tenant());
         }
-        events.publish(u.tenantId(), null, null, new TenantEvent.TemplateStatus(u.name(), u.language(), u.event(),
+        // an event that is no status of its own (FLAGGED, LOCKED, …) reports the status the template keeps
+        String status = u.status() != null ? u.status() : templates.status(u.tenantId(), u.name(), u.language()).orElse(null);
+        events.publish(u.tenantId(), null, null, new TenantEvent.TemplateStatus(u.name(), u.language(), status, u.event(),
                 Text.truncate(u.reason(), 500), u.templateId(), u.wabaId()));
     }
 }

@@ -152,6 +152,39 @@ class TemplatesIT extends GatewayTest {
     }
 
     @Test
+    void eventsThatAreNoStatusLeaveTheTemplateSendableAndReinstatedApprovesIt() throws Exception {
+        sync();
+        assertThat(postWhatsappSigned(statusWebhook(WABA, "wartung_ankuendigung", "de", "FLAGGED"), Fixtures.APP_SECRET)
+                .status()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("select status from template where name = 'wartung_ankuendigung'", String.class))
+                .isEqualTo("APPROVED");
+        JsonNode flagged = mapper.readTree(jdbc.queryForObject(
+                "select payload::text from tenant_event where type = 'template.status' order by id desc limit 1", String.class));
+        assertThat(flagged.path("event").asText()).isEqualTo("FLAGGED");
+        assertThat(flagged.path("status").asText()).isEqualTo("APPROVED");
+        assertThat(send(WARTUNG).status()).isEqualTo(202);
+
+        postWhatsappSigned(statusWebhook(WABA, "wartung_ankuendigung", "de", "DISABLED"), Fixtures.APP_SECRET);
+        postWhatsappSigned(statusWebhook(WABA, "wartung_ankuendigung", "de", "REINSTATED"), Fixtures.APP_SECRET);
+        assertThat(jdbc.queryForObject("select status from template where name = 'wartung_ankuendigung'", String.class))
+                .isEqualTo("APPROVED");
+
+        // a quality update under the old field name carries no event: kept aside, the status stays
+        String quality = statusWebhook(WABA, "wartung_ankuendigung", "de", "PAUSED")
+                .replace("\"event\":\"PAUSED\",", "\"previous_quality_score\":\"GREEN\",\"new_quality_score\":\"YELLOW\",");
+        assertThat(postWhatsappSigned(quality, Fixtures.APP_SECRET).status()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("select status from template where name = 'wartung_ankuendigung'", String.class))
+                .isEqualTo("APPROVED");
+        assertThat(count("select count(*) from unrecognized_item")).isEqualTo(1);
+
+        // an account no channel names any more lists nothing
+        long channel = count("select id from channel where channel = 'whatsapp'");
+        assertThat(http.patch("/admin/v1/tenants/mueller/channels/" + channel, "{\"wabaId\":null}", admin()).status())
+                .isEqualTo(200);
+        assertThat(api(mueller, "/api/v1/templates").json().path("items")).isEmpty();
+    }
+
+    @Test
     void aTemplateGoesOutOutsideTheWindowAndOpensNothing() {
         sync();
         Http.Response text = send("{\"channel\":\"whatsapp\",\"to\":\"+4915209876543\",\"text\":\"Hallo\"}");

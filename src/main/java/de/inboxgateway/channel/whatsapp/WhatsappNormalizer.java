@@ -45,8 +45,10 @@ public class WhatsappNormalizer {
                 JsonNode number = value.path("metadata").path("phone_number_id");
                 if (!number.isTextual() && channels.containsKey(WhatsappSignatureVerifier.ACCOUNT + entry.path("id").asText())) {
                     ChannelConfig account = channels.get(WhatsappSignatureVerifier.ACCOUNT + entry.path("id").asText());
+                    // a quality update may come under this field name too: it has new_quality_score, no event
                     items.add("message_template_status_update".equals(change.path("field").asText())
-                            && value.path("message_template_name").isTextual()
+                            && value.path("message_template_name").isTextual() && value.path("event").isTextual()
+                            && !value.has("new_quality_score")
                             ? templateStatus(account, entry.path("id").asText(), value)
                             : unrecognized(account, "change:" + change.path("field").asText("?"), change));
                     continue;
@@ -153,10 +155,11 @@ public class WhatsappNormalizer {
         if (value.path("rejection_info").path("reason").isTextual()) {
             reason = (reason == null ? "" : reason + ": ") + value.path("rejection_info").path("reason").asText();
         }
+        String event = value.path("event").asText().toUpperCase();
         return new TemplateStatusUpdate(account.tenantId(), account.tenantSlug(), Channel.WHATSAPP, wabaId,
                 value.path("message_template_id").asText(null), value.path("message_template_name").asText(),
-                Template.language(value.path("message_template_language").asText("")),
-                value.path("event").asText("UNKNOWN").toUpperCase(), reason);
+                Template.language(value.path("message_template_language").asText("")), event,
+                TemplateStatusUpdate.statusOf(event), reason);
     }
 
     private static ChannelConfig appOwner(Map<String, ChannelConfig> channels) {
