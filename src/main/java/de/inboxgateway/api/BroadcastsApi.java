@@ -68,7 +68,8 @@ public class BroadcastsApi {
                         @Header("Idempotency-Key") String idempotencyKey, @Body byte[] body) {
         String key = idempotencyKey == null || idempotencyKey.isBlank() ? null : idempotencyKey.strip();
         OutboundApi.checkKey(key);
-        byte[] hash = Broadcasts.sha256(new String(body == null ? new byte[0] : body, java.nio.charset.StandardCharsets.UTF_8));
+        byte[] hash = de.inboxgateway.support.RequestHash.of(new String(body == null ? new byte[0] : body,
+                java.nio.charset.StandardCharsets.UTF_8));
         if (key != null) {
             var existing = broadcastRows.findByIdempotencyKey(principal.tenantId(), key);
             if (existing.isPresent()) {

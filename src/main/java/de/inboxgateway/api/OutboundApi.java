@@ -1,8 +1,5 @@
 package de.inboxgateway.api;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +23,7 @@ import de.inboxgateway.outbound.OutboundMessage;
 import de.inboxgateway.outbound.OutboundStore;
 import de.inboxgateway.outbound.SendOutcome;
 import de.inboxgateway.support.ApiException;
+import de.inboxgateway.support.RequestHash;
 import de.inboxgateway.support.Channel;
 import de.inboxgateway.support.GatewayExchange;
 import de.inboxgateway.support.Json;
@@ -113,8 +111,8 @@ public class OutboundApi {
         String caption = hasText ? text.asText() : null;
         return OutboundMessage.request(principal.tenantId(), principal.tenantSlug(), channel, sender.id(), recipient,
                 caption, media, null, principal.actor(), key, key == null ? null : media == null
-                        ? hash(channel.wire(), recipient, String.valueOf(from), caption)
-                        : hash(channel.wire(), recipient, String.valueOf(from), String.valueOf(caption), media.id().toString()));
+                        ? RequestHash.of(channel.wire(), recipient, String.valueOf(from), caption)
+                        : RequestHash.of(channel.wire(), recipient, String.valueOf(from), String.valueOf(caption), media.id().toString()));
     }
 
     /**
@@ -142,7 +140,7 @@ public class OutboundApi {
         checkKey(key);
         return OutboundMessage.request(principal.tenantId(), principal.tenantSlug(), channel, sender.id(), recipient,
                 template.body(), null, template, principal.actor(), key, key == null ? null
-                        : hash(channel.wire(), recipient, String.valueOf(from), "template", template.name(),
+                        : RequestHash.of(channel.wire(), recipient, String.valueOf(from), "template", template.name(),
                         template.language(), template.components().toString()));
     }
 
@@ -209,7 +207,7 @@ public class OutboundApi {
                 sent.path("language").asText(), sent.path("components"), original.text());
         return OutboundMessage.resendOf(original.id(), principal.tenantId(), principal.tenantSlug(), channel, sender.id(),
                 original.recipient(), original.text(), media, template, principal.actor(), key,
-                key == null ? null : hash("resend", String.valueOf(original.id())));
+                key == null ? null : RequestHash.of("resend", String.valueOf(original.id())));
     }
 
     /** Before any gate: a request repeated under its Idempotency-Key gets the first answer. */
@@ -310,19 +308,6 @@ public class OutboundApi {
             return Long.parseLong(id);
         } catch (NumberFormatException e) {
             throw ApiException.notFound("no message " + id);
-        }
-    }
-
-    private static byte[] hash(String... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (String part : parts) {
-                digest.update(part.getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,8 +1,5 @@
 package de.inboxgateway.broadcast;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -196,7 +193,7 @@ public class Broadcasts {
         TemplateSend template = s.templateName() == null ? null
                 : new TemplateSend(s.templateName(), s.language(), s.components(), s.body());
         return OutboundMessage.request(s.tenantId(), s.tenant(), s.channel(), s.channelId(), s.phone(), s.body(), null,
-                template, s.createdBy(), key, sha256(key));
+                template, s.createdBy(), key, de.inboxgateway.support.RequestHash.of(key));
     }
 
     /** Step 3: what the outbound route did (sent or failed at the provider). */
@@ -342,19 +339,6 @@ public class Broadcasts {
             }
             return recipients.counts(id);
         }));
-    }
-
-    public static byte[] sha256(String... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (String part : parts) {
-                digest.update(part.getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
-            return digest.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The counts as the API and the events show them. */
