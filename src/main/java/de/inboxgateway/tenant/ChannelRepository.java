@@ -31,6 +31,7 @@ public class ChannelRepository {
         this.mapper = mapper;
     }
 
+    @org.springframework.transaction.annotation.Transactional
     public long insert(long tenantId, Channel channel, String address, String phoneNumberId, String accountSid,
                        String messagingServiceSid, ChannelConfig.Secrets secrets, boolean sandbox, boolean mms,
                        String wabaId) {
@@ -43,6 +44,7 @@ public class ChannelRepository {
             throw new IllegalStateException(e);
         }
         try {
+            claimAccount(tenantId, wabaId);
             return jdbc.queryForObject("""
                     insert into channel (id, tenant_id, channel, address, phone_number_id, account_sid,
                                          messaging_service_sid, secrets, sandbox, mms, waba_id)
@@ -63,7 +65,27 @@ public class ChannelRepository {
         } catch (DuplicateKeyException e) {
             throw ApiException.conflict("ALREADY_EXISTS", "this " + channel.wire()
                     + " number is already configured (a number belongs to one tenant)");
+        } catch (org.springframework.dao.DataIntegrityViolationException e) {
+            throw accountTaken(e);
         }
+    }
+
+    /**
+     * Registers the WhatsApp Business Account for the tenant; if another tenant has it, nothing is
+     * written and the channel's foreign key refuses it (also when two tenants try at the same moment).
+     */
+    private void claimAccount(long tenantId, String wabaId) {
+        if (wabaId != null) {
+            jdbc.update("insert into waba_account (waba_id, tenant_id) values (:waba, :tenant) on conflict (waba_id) do nothing",
+                    new MapSqlParameterSource("waba", wabaId).addValue("tenant", tenantId));
+        }
+    }
+
+    private static RuntimeException accountTaken(RuntimeException e) {
+        if (e.getMessage() != null && e.getMessage().contains("channel_waba_of_tenant")) {
+            return ApiException.conflict("ALREADY_EXISTS", "this WhatsApp Business Account belongs to another tenant");
+        }
+        return e;
     }
 
     /**
@@ -113,9 +135,22 @@ public class ChannelRepository {
     }
 
     /** Sets (or with null clears) the WhatsApp Business Account of a WhatsApp channel; false if no such channel. */
+    @org.springframework.transaction.annotation.Transactional
     public boolean setWabaId(long tenantId, long channelId, String wabaId) {
-        return jdbc.update("update channel set waba_id = :waba where tenant_id = :tenant and id = :id and channel = 'whatsapp'",
-                new MapSqlParameterSource("waba", wabaId).addValue("tenant", tenantId).addValue("id", channelId)) == 1;
+        claimAccount(tenantId, wabaId);
+        boolean set;
+        try {
+            set = jdbc.update("update channel set waba_id = :waba where tenant_id = :tenant and id = :id and channel = 'whatsapp'",
+                    new MapSqlParameterSource("waba", wabaId).addValue("tenant", tenantId).addValue("id", channelId)) == 1;
+        } catch (org.springframework.dao.DataIntegrityViolationException e) {
+            throw accountTaken(e);
+        }
+        // an account no channel of the tenant names any more is free for whoever really has it
+        jdbc.update("""
+                delete from waba_account w where w.tenant_id = :tenant
+                   and not exists (select 1 from channel c where c.waba_id = w.waba_id and c.tenant_id = w.tenant_id)""",
+                Map.of("tenant", tenantId));
+        return set;
     }
 
     public List<Map<String, Object>> listPublic(long tenantId) {

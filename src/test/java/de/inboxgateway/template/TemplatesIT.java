@@ -113,6 +113,36 @@ class TemplatesIT extends GatewayTest {
                 .code()).isEqualTo("ALREADY_EXISTS");
     }
 
+    @Test
+    void twoTenantsClaimingOneAccountAtOnceTheDatabaseGivesItToOne() throws Exception {
+        otherTenant();
+        long muellers = count("select id from channel where channel = 'whatsapp' and tenant_id = "
+                + "(select id from tenant where slug = 'mueller')");
+        long schmidts = count("select id from channel where channel = 'whatsapp' and phone_number_id = ?", OTHER_PHONE_NUMBER_ID);
+        String account = "777000111";
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> http.patch("/admin/v1/tenants/mueller/channels/" + muellers,
+                    "{\"wabaId\":\"" + account + "\"}", admin()).status());
+            var b = pool.submit(() -> http.patch("/admin/v1/tenants/schmidt/channels/" + schmidts,
+                    "{\"wabaId\":\"" + account + "\"}", admin()).status());
+            assertThat(List.of(a.get(), b.get())).containsExactlyInAnyOrder(200, 409);
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(count("select count(distinct tenant_id) from channel where waba_id = ?", account)).isEqualTo(1);
+        // given up by its tenant, the account is free for the other
+        String holder = jdbc.queryForObject("select t.slug from channel c join tenant t on t.id = c.tenant_id "
+                + "where c.waba_id = ?", String.class, account);
+        String other = "mueller".equals(holder) ? "schmidt" : "mueller";
+        long holderChannel = "mueller".equals(holder) ? muellers : schmidts;
+        long otherChannel = "mueller".equals(holder) ? schmidts : muellers;
+        assertThat(http.patch("/admin/v1/tenants/" + holder + "/channels/" + holderChannel, "{\"wabaId\":null}", admin())
+                .status()).isEqualTo(200);
+        assertThat(http.patch("/admin/v1/tenants/" + other + "/channels/" + otherChannel, "{\"wabaId\":\"" + account
+                + "\"}", admin()).status()).isEqualTo(200);
+    }
+
     private String statusWebhook(String wabaId, String name, String language, String event) {
         return "{\"entry\":[{\"id\":\"" + wabaId + "\",\"time\":1751247548,\"changes\":[{\"value\":{\"event\":\"" + event
                 + "\",\"message_template_id\":1283746501928374,\"message_template_name\":\"" + name + "\","
