@@ -28,10 +28,11 @@ public class TemplateRepository {
 
     /**
      * Stores what one full sync of a WhatsApp Business Account listed; templates it no longer lists
-     * are gone at Meta and go here too. Returns how many were removed.
+     * are gone at Meta and go here too. Returns how many were removed. A status that a webhook set
+     * after the sync began ({@code startedAt}) is newer than the list and stays.
      */
     @org.springframework.transaction.annotation.Transactional
-    public int replaceAll(long tenantId, String wabaId, List<Template> listed, Instant now) {
+    public int replaceAll(long tenantId, String wabaId, List<Template> listed, Instant startedAt, Instant now) {
         for (Template t : listed) {
             jdbc.update("""
                     insert into template (tenant_id, waba_id, provider_id, name, language, status, category,
@@ -39,7 +40,9 @@ public class TemplateRepository {
                     values (:tenant, :waba, :providerId, :name, :language, :status, :category, :format,
                             cast(:components as jsonb), :now, :now)
                     on conflict (tenant_id, waba_id, name, language) do update
-                       set provider_id = excluded.provider_id, status = excluded.status, category = excluded.category,
+                       set provider_id = excluded.provider_id,
+                           status = case when template.updated_at > :startedAt then template.status else excluded.status end,
+                           category = excluded.category,
                            parameter_format = excluded.parameter_format, components = excluded.components,
                            synced_at = excluded.synced_at,
                            updated_at = case when template.status is distinct from excluded.status
@@ -49,7 +52,8 @@ public class TemplateRepository {
                             .addValue("providerId", t.providerId()).addValue("name", t.name())
                             .addValue("language", t.language()).addValue("status", t.status())
                             .addValue("category", t.category()).addValue("format", t.parameterFormat())
-                            .addValue("components", json(t)).addValue("now", Timestamp.from(now)));
+                            .addValue("components", json(t)).addValue("now", Timestamp.from(now))
+                            .addValue("startedAt", Timestamp.from(startedAt)));
         }
         MapSqlParameterSource p = new MapSqlParameterSource().addValue("tenant", tenantId).addValue("waba", wabaId);
         if (listed.isEmpty()) {

@@ -182,6 +182,23 @@ class TemplatesIT extends GatewayTest {
     }
 
     @Test
+    void aStatusWebhookThatArrivesDuringASyncIsNotOverwrittenByTheOlderList() {
+        sync();
+        // Meta pauses the template while the next sync is between its two pages
+        GRAPH.respond(req -> {
+            if (req.path().endsWith("/message_templates") && req.query() != null && req.query().contains("after=")) {
+                assertThat(postWhatsappSigned(statusWebhook(WABA, "wartung_ankuendigung", "de", "PAUSED"),
+                        Fixtures.APP_SECRET).status()).isEqualTo(200);
+            }
+            return graph(req);
+        });
+        assertThat(sync().status()).isEqualTo(200);
+        assertThat(jdbc.queryForObject("select status from template where name = 'wartung_ankuendigung'", String.class))
+                .isEqualTo("PAUSED");
+        assertThat(send(WARTUNG).code()).isEqualTo("TEMPLATE_NOT_APPROVED");
+    }
+
+    @Test
     void eventsThatAreNoStatusLeaveTheTemplateSendableAndReinstatedApprovesIt() throws Exception {
         sync();
         assertThat(postWhatsappSigned(statusWebhook(WABA, "wartung_ankuendigung", "de", "FLAGGED"), Fixtures.APP_SECRET)

@@ -2,6 +2,7 @@ package de.inboxgateway.channel.whatsapp;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -37,6 +38,7 @@ public class GraphTemplates {
     public static final String NEXT = "templatePage";
     static final String FOUND = "templatesFound";
     static final String TARGET = "templateSyncTarget";
+    static final String STARTED = "templateSyncStarted";
     static final String FIELDS = "name,parameter_format,components,language,status,category,id";
     static final int PAGE_SIZE = 100;
     /** 6,000 templates (Meta's maximum per account) are 60 pages: more means a server that never ends. */
@@ -78,6 +80,7 @@ public class GraphTemplates {
     public void firstPage(Exchange exchange) {
         SyncTarget target = exchange.getMessage().getBody(SyncTarget.class);
         exchange.setProperty(TARGET, target);
+        exchange.setProperty(STARTED, clock.instant());
         exchange.setProperty(FOUND, new ArrayList<Template>());
         exchange.setProperty(NEXT, 1);
         request(exchange, target, null);
@@ -148,7 +151,8 @@ public class GraphTemplates {
     public void store(Exchange exchange) {
         SyncTarget target = exchange.getProperty(TARGET, SyncTarget.class);
         List<Template> found = exchange.getProperty(FOUND, List.class);
-        templates.replaceAll(target.tenantId(), target.wabaId(), found, clock.instant());
+        templates.replaceAll(target.tenantId(), target.wabaId(), found, exchange.getProperty(STARTED, Instant.class),
+                clock.instant());
         exchange.getMessage().removeHeaders("*");
     }
 }
