@@ -244,7 +244,7 @@ public class BroadcastsApi {
         v.put("channel", b.channel());
         v.put("status", b.status());
         v.put("total", b.total());
-        v.put("counts", Broadcasts.ordered(recipientRows.counts(b.id())));
+        v.put("counts", recipientRows.counts(b.id()));
         v.put("template", b.template());
         v.put("createdBy", b.createdBy());
         v.put("createdAt", b.createdAt());

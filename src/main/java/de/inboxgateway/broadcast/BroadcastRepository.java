@@ -15,6 +15,8 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
+import de.inboxgateway.support.Rows;
+
 /** All SQL on table {@code broadcast}. */
 @Repository
 public class BroadcastRepository {
@@ -93,15 +95,10 @@ public class BroadcastRepository {
             return new Broadcast(rs.getLong("id"), rs.getLong("tenant_id"), rs.getString("name"), rs.getString("channel"),
                     rs.getLong("channel_id"), template == null ? null : mapper.readTree(template), rs.getString("text"),
                     rs.getString("status"), rs.getInt("total"), rs.getString("created_by"), rs.getBytes("request_hash"),
-                    instant(rs, "created_at"), instant(rs, "ended_at"), instant(rs, "progress_at"));
+                    Rows.instant(rs, "created_at"), Rows.instant(rs, "ended_at"), Rows.instant(rs, "progress_at"));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static Instant instant(ResultSet rs, String column) throws SQLException {
-        Timestamp t = rs.getTimestamp(column);
-        return t == null ? null : t.toInstant();
     }
 
     private String json(Object value) {

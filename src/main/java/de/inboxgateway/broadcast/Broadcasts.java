@@ -68,8 +68,7 @@ public class Broadcasts {
     private final Clock clock;
     private final ObjectMapper mapper;
     private final GatewayProperties.Broadcast settings;
-    private final String instance = java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "/"
-            + java.util.UUID.randomUUID();
+    private final String instance = de.inboxgateway.support.WorkSlots.newOwner();
     private volatile boolean maybeRunning = true;
     private volatile long nextRunningCheck;
     private volatile long nextSweep;
@@ -339,12 +338,5 @@ public class Broadcasts {
             }
             return recipients.counts(id);
         }));
-    }
-
-    /** The counts as the API and the events show them. */
-    public static Map<String, Long> ordered(Map<String, Long> counts) {
-        Map<String, Long> out = new LinkedHashMap<>();
-        BroadcastRecipientRepository.OUTCOMES.forEach(o -> out.put(o, counts.getOrDefault(o, 0L)));
-        return out;
     }
 }

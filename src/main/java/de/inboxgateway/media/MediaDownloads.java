@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -50,11 +49,10 @@ public class MediaDownloads {
     private final Clock clock;
     private final GatewayProperties.Media settings;
     private final ProducerTemplate producer;
-    private final AtomicInteger freeSlots;
+    private final de.inboxgateway.support.WorkSlots slots;
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
     /** This instance, as recorded on the rows it takes (ops see who holds or held a download). */
-    private final String instance = java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "/"
-            + UUID.randomUUID().toString().substring(0, 8);
+    private final String instance;
 
     public MediaDownloads(MediaRepository media, MediaStore store, EventLog events, TransactionTemplate transactions,
                           Clock clock, GatewayProperties properties, ProducerTemplate producer) {
@@ -65,7 +63,8 @@ public class MediaDownloads {
         this.clock = clock;
         this.settings = properties.getMedia();
         this.producer = producer;
-        this.freeSlots = new AtomicInteger(settings.getDownloadConcurrency());
+        this.slots = new de.inboxgateway.support.WorkSlots(settings.getDownloadConcurrency());
+        this.instance = slots.owner();
     }
 
     /** After the commit that stored new pending media: look for work now rather than at the next tick. */
@@ -86,28 +85,19 @@ public class MediaDownloads {
             Instant now = clock.instant();
             Instant leaseUntil = now.plus(settings.getLease());
             media.renewLeases(instance, Set.copyOf(inFlight), leaseUntil);
-            int slots = reserveAll();
-            if (slots == 0) {
+            int taking = slots.takeAll();
+            if (taking == 0) {
                 return List.of();
             }
             List<MediaRow> taken = List.of();
             try {
-                taken = media.claimDue(instance, now, leaseUntil, slots);
+                taken = media.claimDue(instance, now, leaseUntil, taking);
                 taken.forEach(row -> inFlight.add(row.id()));
                 return taken;
             } finally {
-                freeSlots.addAndGet(slots - taken.size());
+                slots.giveBack(taking - taken.size());
             }
         });
-    }
-
-    private int reserveAll() {
-        while (true) {
-            int free = freeSlots.get();
-            if (free <= 0 || freeSlots.compareAndSet(free, 0)) {
-                return Math.max(free, 0);
-            }
-        }
     }
 
     /** First step of a download: the job's tenant scope and what the webhook told us. */
@@ -213,7 +203,7 @@ public class MediaDownloads {
             job = exchange.getMessage().getBody(MediaRow.class);
         }
         if (job != null && inFlight.remove(job.id())) {
-            freeSlots.incrementAndGet();
+            slots.giveBack(1);
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
@@ -65,12 +64,11 @@ public class ErpPush {
     private final Duration eventRetention;
     private final MeterRegistry meters;
     private final MultiGauge oldestPending;
-    private final AtomicInteger freeSlots;
+    private final de.inboxgateway.support.WorkSlots slots;
     private final Set<DeliveryRepository.DeliveryKey> inFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean databaseDown;
     /** This instance, as recorded on the rows it takes (ops see who holds or held a delivery). */
-    private final String instance = java.lang.management.ManagementFactory.getRuntimeMXBean().getName() + "/"
-            + UUID.randomUUID().toString().substring(0, 8);
+    private final String instance;
 
     public ErpPush(SubscriptionRepository subscriptions, DeliveryRepository deliveries, EventLog events,
                    EventFrames frames, TenantRepository tenants, AuditLog audit, TransactionTemplate transactions,
@@ -86,7 +84,8 @@ public class ErpPush {
         this.settings = properties.getPush();
         this.eventRetention = properties.getEvents().getRetention();
         this.meters = meters;
-        this.freeSlots = new AtomicInteger(settings.getConcurrency());
+        this.slots = new de.inboxgateway.support.WorkSlots(settings.getConcurrency());
+        this.instance = slots.owner();
         this.oldestPending = MultiGauge.builder("gateway.push.oldest.pending.age")
                 .description("Age of the oldest pending delivery per subscription").baseUnit("seconds").register(meters);
     }
@@ -103,17 +102,17 @@ public class ErpPush {
                 Instant now = clock.instant();
                 Instant leaseUntil = now.plus(settings.getLease());
                 deliveries.renewLeases(instance, Set.copyOf(inFlight), leaseUntil);
-                int slots = reserveAll();
-                if (slots == 0) {
+                int taking = slots.takeAll();
+                if (taking == 0) {
                     return List.<Delivery>of();
                 }
                 List<Delivery> claimed = List.of();
                 try {
-                    claimed = deliveries.claimDue(instance, now, leaseUntil, slots);
+                    claimed = deliveries.claimDue(instance, now, leaseUntil, taking);
                     claimed.forEach(d -> inFlight.add(key(d)));
                     return claimed;
                 } finally {
-                    freeSlots.addAndGet(slots - claimed.size());
+                    slots.giveBack(taking - claimed.size());
                 }
             });
             if (databaseDown) {
@@ -166,15 +165,6 @@ public class ErpPush {
             }
         } catch (DataAccessException | TransactionException e) {
             LOG.warn("erp push: retention run failed: {}", e.getMessage());
-        }
-    }
-
-    private int reserveAll() {
-        while (true) {
-            int free = freeSlots.get();
-            if (free <= 0 || freeSlots.compareAndSet(free, 0)) {
-                return Math.max(free, 0);
-            }
         }
     }
 
@@ -328,7 +318,7 @@ public class ErpPush {
             d = body;
         }
         if (d != null && inFlight.remove(key(d))) {
-            freeSlots.incrementAndGet();
+            slots.giveBack(1);
         }
     }
 

@@ -11,6 +11,12 @@ public final class Rows {
     private Rows() {
     }
 
+    /** A nullable timestamp column as an instant. */
+    public static Instant instant(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
     public static Instant instant(Object value) {
         return value instanceof Timestamp t ? t.toInstant() : (Instant) value;
     }

@@ -14,6 +14,8 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Repository;
 
+import de.inboxgateway.support.Rows;
+
 /** All SQL on table {@code template}. */
 @Repository
 public class TemplateRepository {
@@ -118,15 +120,10 @@ public class TemplateRepository {
             return new Template(rs.getString("waba_id"), rs.getString("provider_id"), rs.getString("name"),
                     rs.getString("language"), rs.getString("status"), rs.getString("category"),
                     rs.getString("parameter_format"), mapper.readTree(rs.getString("components")), rs.getString("reason"),
-                    instant(rs, "synced_at"), instant(rs, "updated_at"));
+                    Rows.instant(rs, "synced_at"), Rows.instant(rs, "updated_at"));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("template " + rs.getString("name") + ": unreadable components", e);
         }
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        Timestamp t = rs.getTimestamp(column);
-        return t == null ? null : t.toInstant();
     }
 
     private String json(Template t) {
